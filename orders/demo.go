@@ -1,0 +1,104 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+)
+
+// DefaultDemoEvery is the demo generator's default mean interval between
+// orders.
+const DefaultDemoEvery = 4 * time.Second
+
+// Generator invents Socket Burger orders for demonstrations and tests. With
+// the same source of randomness it produces the same orders.
+type Generator struct {
+	rand  *rand.Rand
+	menu  []MenuItem
+	notes []string
+}
+
+// NewGenerator returns a generator drawing from r. Seed r (for example
+// rand.New(rand.NewPCG(1, 2))) for repeatable orders.
+func NewGenerator(r *rand.Rand) *Generator {
+	return &Generator{
+		rand: r,
+		menu: Menu(),
+		notes: []string{
+			"allergy: sesame", "extra napkins", "birthday, add a candle",
+			"guest in a hurry", "allergy: peanuts", "ketchup on the side",
+		},
+	}
+}
+
+// Order returns a new order of 1 to 8 items, each with 0 to 2 distinct
+// modifiers, for a random destination, with a note now and then.
+func (g *Generator) Order() NewOrder {
+	dests := Destinations()
+	n := NewOrder{Destination: dests[g.rand.IntN(len(dests))]}
+	for range 1 + g.rand.IntN(8) {
+		m := g.menu[g.rand.IntN(len(g.menu))]
+		it := Item{Quantity: 1, Name: m.Name, Station: m.Station}
+		if g.rand.IntN(4) == 0 {
+			it.Quantity = 2 + g.rand.IntN(2)
+		}
+		// 0, 1 or 2 distinct modifiers, by taking a prefix of a
+		// shuffled choice.
+		if k := g.rand.IntN(3); k > 0 {
+			for _, j := range g.rand.Perm(len(m.Modifiers))[:k] {
+				it.Modifiers = append(it.Modifiers, m.Modifiers[j])
+			}
+		}
+		n.Items = append(n.Items, it)
+	}
+	if g.rand.IntN(5) == 0 {
+		n.Notes = []string{g.notes[g.rand.IntN(len(g.notes))]}
+	}
+	return n
+}
+
+// Interval returns a wait drawn evenly from mean/2 to 3*mean/2, so orders
+// arrive on average every mean but never in lockstep.
+func (g *Generator) Interval(mean time.Duration) time.Duration {
+	if mean <= 0 {
+		return 0
+	}
+	return mean/2 + time.Duration(g.rand.Int64N(int64(mean)+1))
+}
+
+// Placer is where the demo sends its orders: the Board, or anything that
+// places orders the same way.
+type Placer interface {
+	Place(NewOrder) (Order, error)
+	Bump(id int64) (Order, error)
+	Open() []Order
+}
+
+// Demo runs a Socket Burger service: it places an order every Interval(mean)
+// until ctx is done. So that an unattended demo never buries the rail, it
+// bumps the oldest ticket whenever more than maxOpen are open (no limit if
+// maxOpen < 1). It returns nil when ctx is done, or the first error from p.
+func (g *Generator) Demo(ctx context.Context, p Placer, mean time.Duration, maxOpen int) error {
+	t := time.NewTimer(g.Interval(mean))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if _, err := p.Place(g.Order()); err != nil {
+			return err
+		}
+		if open := p.Open(); maxOpen > 0 && len(open) > maxOpen {
+			for _, o := range open[:len(open)-maxOpen] {
+				// Someone may have bumped it first; that is fine.
+				if _, err := p.Bump(o.ID); err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+			}
+		}
+		t.Reset(g.Interval(mean))
+	}
+}

@@ -1,0 +1,218 @@
+package orders
+
+import (
+	"context"
+	"errors"
+	"sync"
+)
+
+// EventKind names what happened on the board.
+type EventKind string
+
+// The kinds of Event. A Snapshot carries the whole rail; every other kind is
+// about one order.
+const (
+	EventSnapshot  EventKind = "snapshot"
+	EventPlaced    EventKind = "placed"
+	EventFired     EventKind = "fired"
+	EventBumped    EventKind = "bumped"
+	EventRecalled  EventKind = "recalled"
+	EventCancelled EventKind = "cancelled"
+)
+
+// Event is a change on the board, or the whole rail (EventSnapshot). Events
+// are shared between subscribers and must be treated as read-only.
+type Event struct {
+	Kind EventKind
+	// Version is the board's version after the change, or the version the
+	// snapshot shows. Versions only grow.
+	Version uint64
+	// Order is the order the event is about, as it is after the change.
+	// It is the zero Order in a snapshot.
+	Order Order
+	// Orders holds every open order in rail order, in a snapshot only.
+	Orders []Order
+}
+
+// ErrClosed is returned by Subscription.Next after Close.
+var ErrClosed = errors.New("orders: subscription closed")
+
+// DefaultQueueLen is how many events a subscriber may fall behind before its
+// queue is replaced by one snapshot.
+const DefaultQueueLen = 64
+
+// Hub fans events out to subscribers without ever blocking the publisher.
+//
+// Each subscriber has a bounded queue. The rail is state, not a log: when a
+// subscriber's queue is full, the queue is dropped and the subscriber is
+// marked stale, and its next call to Next returns a fresh snapshot. A slow
+// subscriber therefore catches up with one event instead of a backlog, and
+// is never cut off.
+type Hub struct {
+	snapshot func() Event
+	queueLen int
+
+	mu   sync.Mutex
+	subs map[*Subscription]struct{}
+}
+
+// NewHub returns a hub whose subscribers queue up to queueLen events
+// (DefaultQueueLen if queueLen < 1). snapshot must return the current rail as
+// an EventSnapshot; it is called when a subscriber starts or falls behind,
+// never while the hub holds a lock.
+func NewHub(queueLen int, snapshot func() Event) *Hub {
+	if queueLen < 1 {
+		queueLen = DefaultQueueLen
+	}
+	return &Hub{snapshot: snapshot, queueLen: queueLen, subs: make(map[*Subscription]struct{})}
+}
+
+// Subscribe registers a new subscriber. Its first Next returns a snapshot
+// taken after the subscription was registered, so no event can fall between
+// the snapshot and the events that follow it. Call Close when done.
+func (h *Hub) Subscribe() *Subscription {
+	s := &Subscription{
+		hub:   h,
+		buf:   make([]Event, h.queueLen),
+		stale: true,
+		ready: make(chan struct{}, 1),
+	}
+	h.mu.Lock()
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
+	return s
+}
+
+// Publish hands e to every subscriber. It never blocks on a subscriber.
+// Callers publish events in version order.
+func (h *Hub) Publish(e Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for s := range h.subs {
+		s.push(e)
+	}
+}
+
+// Subscribers returns how many subscriptions are open.
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.subs)
+}
+
+// Subscription is one subscriber's view of the hub. Next may be called from
+// one goroutine at a time; Close from any.
+type Subscription struct {
+	hub   *Hub
+	ready chan struct{}
+
+	mu        sync.Mutex
+	buf       []Event // a ring of queued events: n of them from head
+	head, n   int
+	stale     bool
+	closed    bool
+	overflows int
+
+	// Only Next touches these.
+	seen    uint64 // the version last returned
+	started bool   // whether the first snapshot was returned
+}
+
+func (s *Subscription) push(e Event) {
+	s.mu.Lock()
+	switch {
+	case s.closed, s.stale:
+		// A stale subscriber's coming snapshot covers e.
+	case s.n == len(s.buf):
+		s.drop()
+		s.stale = true
+		s.overflows++
+	default:
+		s.buf[(s.head+s.n)%len(s.buf)] = e
+		s.n++
+	}
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Next returns the next event for this subscriber, waiting until there is
+// one, ctx is done, or the subscription is closed (ErrClosed). The first
+// event is always a snapshot, and so is the first event after the
+// subscriber fell behind. Events already covered by a snapshot returned
+// earlier are skipped.
+func (s *Subscription) Next(ctx context.Context) (Event, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return Event{}, ErrClosed
+		}
+		if s.stale {
+			s.stale = false
+			s.mu.Unlock()
+			// Taken after the flag is cleared: events published from
+			// now on are queued, and those the snapshot already shows
+			// are skipped below by their version.
+			snap := s.hub.snapshot()
+			if s.started && snap.Version <= s.seen {
+				// Events already seen filled the queue; this
+				// subscriber is current after all.
+				continue
+			}
+			s.started = true
+			s.seen = snap.Version
+			return snap, nil
+		}
+		for s.n > 0 {
+			e := s.buf[s.head]
+			s.buf[s.head] = Event{}
+			s.head = (s.head + 1) % len(s.buf)
+			s.n--
+			if e.Version <= s.seen {
+				continue
+			}
+			s.mu.Unlock()
+			s.seen = e.Version
+			return e, nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return Event{}, ctx.Err()
+		}
+	}
+}
+
+// drop empties the queue, letting go of the events it held.
+func (s *Subscription) drop() {
+	clear(s.buf)
+	s.head, s.n = 0, 0
+}
+
+// Overflows returns how many times this subscriber fell so far behind that
+// its queue was replaced by a snapshot.
+func (s *Subscription) Overflows() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.overflows
+}
+
+// Close unregisters the subscription and wakes a pending Next. It is safe
+// to call more than once.
+func (s *Subscription) Close() {
+	s.hub.mu.Lock()
+	delete(s.hub.subs, s)
+	s.hub.mu.Unlock()
+	s.mu.Lock()
+	s.closed = true
+	s.drop()
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,254 @@
+package orders_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+func next(t *testing.T, s *orders.Subscription) orders.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	e, err := s.Next(ctx)
+	if err != nil {
+		t.Fatalf("Next: %v", err)
+	}
+	return e
+}
+
+func TestFirstEventIsSnapshotThenEachEventOnce(t *testing.T) {
+	b := orders.NewBoard(orders.BoardConfig{})
+	b.Place(burger())
+	b.Place(burger())
+	s := b.Subscribe()
+	defer s.Close()
+	b.Place(burger()) // before the first Next: covered by the snapshot
+
+	snap := next(t, s)
+	if snap.Kind != orders.EventSnapshot || snap.Version != 3 || len(snap.Orders) != 3 {
+		t.Fatalf("first event %s v%d with %d orders, want a snapshot v3 with 3", snap.Kind, snap.Version, len(snap.Orders))
+	}
+	o, _ := b.Place(burger())
+	b.Bump(o.ID)
+	for _, want := range []orders.EventKind{orders.EventPlaced, orders.EventBumped} {
+		e := next(t, s)
+		if e.Kind != want || e.Order.ID != o.ID {
+			t.Fatalf("got %s of %d, want %s of %d", e.Kind, e.Order.ID, want, o.ID)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	if e, err := s.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("an extra event arrived: %s v%d", e.Kind, e.Version)
+	}
+}
+
+// TestStalledSubscriberDelaysNobody publishes far more events than a queue
+// holds while one subscriber never reads: the publisher and the reading
+// subscriber go on, and the stalled one is brought current by one snapshot.
+func TestStalledSubscriberDelaysNobody(t *testing.T) {
+	const queue, events = 8, 1000
+	b := orders.NewBoard(orders.BoardConfig{QueueLen: queue})
+	stalled := b.Subscribe()
+	defer stalled.Close()
+	next(t, stalled) // the initial snapshot; then it stops reading
+
+	live := b.Subscribe()
+	defer live.Close()
+	next(t, live)
+	got := make(chan []uint64)
+	go func() {
+		var vs []uint64
+		for len(vs) == 0 || vs[len(vs)-1] < events {
+			e, err := live.Next(t.Context())
+			if err != nil {
+				break
+			}
+			vs = append(vs, e.Version)
+		}
+		got <- vs
+	}()
+	for i := range events {
+		if _, err := b.Place(burger()); err != nil {
+			t.Fatal(err)
+		}
+		if i%queue == 0 {
+			runtime.Gosched() // let the live reader keep up, as a real one would
+		}
+	}
+	// The live subscriber may itself have fallen behind on a loaded
+	// machine; then it received a snapshot instead of a run of events,
+	// which is the contract too. Check versions only grow and end at the
+	// last one.
+	vs := <-got
+	if !slices.IsSorted(vs) {
+		t.Fatal("live subscriber saw versions out of order")
+	}
+
+	if n := stalled.Overflows(); n != 1 {
+		t.Errorf("stalled subscriber overflowed %d times, want once (no repeated cut-offs)", n)
+	}
+	e := next(t, stalled)
+	if e.Kind != orders.EventSnapshot || e.Version != events || len(e.Orders) != events {
+		t.Fatalf("stalled subscriber got %s v%d (%d orders), want one snapshot at v%d", e.Kind, e.Version, len(e.Orders), events)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	if e, err := stalled.Next(ctx); err == nil {
+		t.Fatalf("after the snapshot a backlog event arrived: %s v%d", e.Kind, e.Version)
+	}
+	// And it follows new events again.
+	o, _ := b.Place(burger())
+	if e := next(t, stalled); e.Kind != orders.EventPlaced || e.Order.ID != o.ID {
+		t.Fatalf("after catching up got %s of %d, want placed %d", e.Kind, e.Order.ID, o.ID)
+	}
+}
+
+// TestSubscribersConvergeUnderLoad has writers place and bump concurrently
+// while subscribers with tiny queues replay what they receive: every
+// subscriber ends with exactly the board's rail, having seen no ticket twice
+// and no bump of a ticket it did not have.
+func TestSubscribersConvergeUnderLoad(t *testing.T) {
+	b := orders.NewBoard(orders.BoardConfig{QueueLen: 2})
+	const subscribers, writers, perWriter = 8, 4, 200
+	var target atomic.Uint64 // the final version, once the writers are done
+
+	type result struct {
+		ids       []int64
+		snapshots int
+		err       error
+	}
+	results := make(chan result, subscribers)
+	for range subscribers {
+		s := b.Subscribe()
+		go func() {
+			defer s.Close()
+			var r result
+			var version uint64
+			for {
+				if v := target.Load(); v != 0 && version == v {
+					results <- r
+					return
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+				e, err := s.Next(ctx)
+				cancel()
+				if errors.Is(err, context.DeadlineExceeded) {
+					continue
+				}
+				if err != nil {
+					r.err = err
+					results <- r
+					return
+				}
+				if e.Version <= version && version != 0 {
+					r.err = fmt.Errorf("version went from %d to %d", version, e.Version)
+					results <- r
+					return
+				}
+				version = e.Version
+				switch e.Kind {
+				case orders.EventSnapshot:
+					r.snapshots++
+					r.ids = r.ids[:0]
+					for _, o := range e.Orders {
+						r.ids = append(r.ids, o.ID)
+					}
+				case orders.EventPlaced:
+					if slices.Contains(r.ids, e.Order.ID) {
+						r.err = fmt.Errorf("ticket %d placed twice", e.Order.ID)
+					}
+					r.ids = append(r.ids, e.Order.ID)
+				case orders.EventBumped:
+					i := slices.Index(r.ids, e.Order.ID)
+					if i < 0 {
+						r.err = fmt.Errorf("bump of ticket %d it never had", e.Order.ID)
+						results <- r
+						return
+					}
+					r.ids = slices.Delete(r.ids, i, i+1)
+				}
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range perWriter {
+				o, err := b.Place(burger())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if (i+w)%3 == 0 {
+					if _, err := b.Bump(o.ID); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	final := b.Snapshot()
+	target.Store(final.Version)
+	var want []int64
+	for _, o := range final.Orders {
+		want = append(want, o.ID)
+	}
+	for range subscribers {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if !slices.Equal(r.ids, want) {
+			t.Fatalf("a subscriber ended with %d tickets, the board has %d", len(r.ids), len(want))
+		}
+	}
+}
+
+// TestNoLeaksAfterManySubscriptions opens and closes thousands of
+// subscriptions, each with a goroutine waiting in Next, and checks that
+// nothing stays behind.
+func TestNoLeaksAfterManySubscriptions(t *testing.T) {
+	b := orders.NewBoard(orders.BoardConfig{})
+	before := runtime.NumGoroutine()
+	for round := range 5 {
+		var wg sync.WaitGroup
+		subs := make([]*orders.Subscription, 1000)
+		for i := range subs {
+			s := b.Subscribe()
+			subs[i] = s
+			wg.Go(func() {
+				for {
+					if _, err := s.Next(t.Context()); err != nil {
+						return
+					}
+				}
+			})
+		}
+		b.Place(burger())
+		for _, s := range subs {
+			s.Close()
+		}
+		wg.Wait()
+		if n := b.Subscribers(); n != 0 {
+			t.Fatalf("round %d: %d subscribers left after closing all", round, n)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before, %d after", before, after)
+	}
+}

@@ -1,0 +1,26 @@
+package orders
+
+// MenuItem is a dish on the Socket Burger menu and the modifiers a guest
+// may ask for.
+type MenuItem struct {
+	Name      string
+	Station   Station
+	Modifiers []string
+}
+
+// Menu returns the Socket Burger menu, used by the demo generator. Each call
+// returns a fresh copy.
+func Menu() []MenuItem {
+	burger := []string{"extra sauce", "no lettuce", "no onion", "no tomato", "no sauce", "no bread", "add bacon"}
+	return []MenuItem{
+		{Name: "Double Burger", Station: Grill, Modifiers: burger},
+		{Name: "Cheeseburger", Station: Grill, Modifiers: burger},
+		{Name: "Hamburger", Station: Grill, Modifiers: burger},
+		{Name: "French Fries", Station: Fry, Modifiers: []string{"no salt", "well done", "add sauce"}},
+		{Name: "Vanilla Shake", Station: Shake, Modifiers: []string{"no whip", "extra thick"}},
+		{Name: "Strawberry Shake", Station: Shake, Modifiers: []string{"no whip", "extra thick"}},
+		{Name: "Chocolate Shake", Station: Shake, Modifiers: []string{"no whip", "extra thick"}},
+		{Name: "Cola", Station: Shake, Modifiers: []string{"no ice", "light ice"}},
+		{Name: "Lemonade", Station: Shake, Modifiers: []string{"no ice", "light ice"}},
+	}
+}

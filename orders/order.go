@@ -1,0 +1,188 @@
+package orders
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Destination says where an order goes when it leaves the kitchen.
+type Destination string
+
+// The destinations a ticket can show.
+const (
+	DiningRoom Destination = "dining room"
+	Takeout    Destination = "takeout"
+	DriveThru  Destination = "drive thru"
+)
+
+// Destinations returns every valid destination, in display order.
+func Destinations() []Destination { return []Destination{DiningRoom, Takeout, DriveThru} }
+
+// Valid reports whether d is one of Destinations.
+func (d Destination) Valid() bool {
+	switch d {
+	case DiningRoom, Takeout, DriveThru:
+		return true
+	}
+	return false
+}
+
+// Station is the part of the kitchen that prepares an item.
+type Station string
+
+// The stations of the kitchen.
+const (
+	Grill Station = "grill"
+	Fry   Station = "fry"
+	Shake Station = "shake"
+)
+
+// Stations returns every station, in display order.
+func Stations() []Station { return []Station{Grill, Fry, Shake} }
+
+// Valid reports whether s is one of Stations.
+func (s Station) Valid() bool {
+	switch s {
+	case Grill, Fry, Shake:
+		return true
+	}
+	return false
+}
+
+// Status is where an order is in its life on the rail.
+type Status string
+
+// The statuses an order moves through. A received order hangs on the rail
+// until it is bumped (done) or cancelled (voided).
+const (
+	Received  Status = "received"
+	Fired     Status = "fired"
+	Bumped    Status = "bumped"
+	Cancelled Status = "cancelled"
+)
+
+// Open reports whether an order with this status belongs on the rail.
+func (s Status) Open() bool { return s == Received || s == Fired }
+
+// Item is one line of an order: a quantity of one menu item, prepared at one
+// station, with optional modifiers such as "no onion".
+type Item struct {
+	Quantity  int      `json:"quantity"`
+	Name      string   `json:"name"`
+	Station   Station  `json:"station"`
+	Modifiers []string `json:"modifiers,omitempty"`
+}
+
+// Order is a ticket on the rail. Orders are values: the board hands out
+// copies, and Items and Notes are never modified after an order is placed, so
+// copies may share them.
+type Order struct {
+	// ID identifies the order for as long as the board lives. It counts up
+	// from 1 and is never reused.
+	ID int64 `json:"id"`
+	// Number is the display number that staff and guests call out. It
+	// counts up from FirstNumber and wraps after LastNumber.
+	Number      int         `json:"number"`
+	PlacedAt    time.Time   `json:"placed_at"`
+	Destination Destination `json:"destination"`
+	Status      Status      `json:"status"`
+	Items       []Item      `json:"items"`
+	Notes       []string    `json:"notes,omitempty"`
+}
+
+// The range of display numbers.
+const (
+	FirstNumber = 100
+	LastNumber  = 999
+)
+
+// NewOrder is what a source (the demo generator, a point of sale) asks the
+// board to place. The board assigns the ID, number, time and status.
+type NewOrder struct {
+	Destination Destination
+	Items       []Item
+	Notes       []string
+}
+
+// Limits on what an order may hold, so that one sender cannot flood every
+// screen.
+const (
+	MaxItems      = 100
+	MaxQuantity   = 99
+	MaxModifiers  = 10
+	MaxNotes      = 10
+	MaxTextLength = 200
+	MaxNameLength = 80
+)
+
+// Validate reports the first problem with n as an error wrapping ErrInvalid,
+// naming the field, or nil.
+func (n NewOrder) Validate() error {
+	if !n.Destination.Valid() {
+		return invalid("destination", fmt.Sprintf("must be one of %s", joinDestinations()))
+	}
+	if len(n.Items) == 0 {
+		return invalid("items", "must hold at least one item")
+	}
+	if len(n.Items) > MaxItems {
+		return invalid("items", fmt.Sprintf("must hold at most %d items", MaxItems))
+	}
+	for i, it := range n.Items {
+		field := fmt.Sprintf("items[%d]", i)
+		switch {
+		case strings.TrimSpace(it.Name) == "":
+			return invalid(field+".name", "must not be empty")
+		case len(it.Name) > MaxNameLength:
+			return invalid(field+".name", fmt.Sprintf("must be at most %d bytes", MaxNameLength))
+		case it.Quantity < 1 || it.Quantity > MaxQuantity:
+			return invalid(field+".quantity", fmt.Sprintf("must be from 1 to %d", MaxQuantity))
+		case !it.Station.Valid():
+			return invalid(field+".station", "must be grill, fry or shake")
+		case len(it.Modifiers) > MaxModifiers:
+			return invalid(field+".modifiers", fmt.Sprintf("must hold at most %d modifiers", MaxModifiers))
+		}
+		for j, m := range it.Modifiers {
+			if err := checkText(fmt.Sprintf("%s.modifiers[%d]", field, j), m); err != nil {
+				return err
+			}
+		}
+	}
+	if len(n.Notes) > MaxNotes {
+		return invalid("notes", fmt.Sprintf("must hold at most %d notes", MaxNotes))
+	}
+	for i, note := range n.Notes {
+		if err := checkText(fmt.Sprintf("notes[%d]", i), note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkText(field, s string) error {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return invalid(field, "must not be empty")
+	case len(s) > MaxTextLength:
+		return invalid(field, fmt.Sprintf("must be at most %d bytes", MaxTextLength))
+	}
+	return nil
+}
+
+func joinDestinations() string {
+	ds := Destinations()
+	names := make([]string, len(ds))
+	for i, d := range ds {
+		names[i] = string(d)
+	}
+	return strings.Join(names, ", ")
+}
+
+// ItemCount is the number of units on the order, counting quantities.
+func (o Order) ItemCount() int {
+	n := 0
+	for _, it := range o.Items {
+		n += it.Quantity
+	}
+	return n
+}

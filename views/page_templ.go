@@ -11,9 +11,9 @@ import templruntime "github.com/a-h/templ/runtime"
 
 import "github.com/ticketrail/ticketrail/orders"
 
-// PageData is everything Page needs. The URLs are relative to the page
-// (e.g. "assets/rail.css", "ws") so that the page works under any path
-// prefix; leading slashes are dropped.
+// PageData is everything Page needs. Page emits the URLs as given: relative
+// ones (e.g. "assets/rail.css", "ws") keep the page working under any path
+// prefix.
 type PageData struct {
 	// Title is the document title.
 	Title string
@@ -86,9 +86,9 @@ func Page(p PageData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 string
-			templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(relative(p.WSURL)).Resolve(ctx)
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(p.WSURL).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/page.templ`, Line: 39, Col: 62}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/page.templ`, Line: 39, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var4)
 			if templ_7745c5c3_Err != nil {

@@ -707,26 +707,6 @@ func TestPage(t *testing.T) {
 	}
 }
 
-func TestPageDropsLeadingSlashes(t *testing.T) {
-	doc := document(t, Page(PageData{
-		Title: "t", Store: "s", CSSURL: "/assets/rail.css", HTMXURL: "/htmx.js", WSExtURL: "//hx-ws.js", WSURL: "/ws",
-	}))
-	var got []string
-	for _, n := range all(doc, func(*html.Node) bool { return true }) {
-		for _, a := range n.Attr {
-			if a.Key == "href" || a.Key == "src" || a.Key == "hx-ws:connect" {
-				got = append(got, a.Val)
-			}
-		}
-	}
-	if want := []string{"assets/rail.css", "htmx.js", "hx-ws.js", "ws"}; !slices.Equal(got, want) {
-		t.Errorf("URLs %q, want %q", got, want)
-	}
-	// An empty page still has the rail and its empty state.
-	byID(t, doc, "rail")
-	onlyTestID(t, doc, "rail-empty")
-}
-
 func BenchmarkTicket(b *testing.B) {
 	o := sampleOrder()
 	c := Ticket(store, o)

@@ -1,0 +1,166 @@
+// Command web serves the live kitchen rail: a page that shows every open
+// order as a ticket on a rail, kept current on every screen over a
+// WebSocket.
+//
+// Usage:
+//
+//	web [-addr :8080] [-demo=true] [-demo-every 4s] [-demo-max 24] [-store "Socket Burger"]
+//
+// It prints "listening on http://HOST:PORT" once it accepts connections,
+// logs to stderr, and on SIGINT or SIGTERM closes every socket with 1012
+// (service restart) so that pages reconnect by themselves, then exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ticketrail/ticketrail/handlers"
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "web:", err)
+		os.Exit(1)
+	}
+}
+
+// shutdownTimeout bounds a graceful stop, within the 5 s that service
+// managers commonly allow.
+const shutdownTimeout = 4 * time.Second
+
+// config is what the command line says.
+type config struct {
+	addr      string
+	demo      bool
+	demoEvery time.Duration
+	demoMax   int
+	store     string
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", ":8080", "`address` to listen on; 127.0.0.1:0 picks a free port")
+	fs.BoolVar(&c.demo, "demo", true, "place demo Socket Burger orders")
+	fs.DurationVar(&c.demoEvery, "demo-every", orders.DefaultDemoEvery, "mean `interval` between demo orders (jitter ±50%)")
+	fs.IntVar(&c.demoMax, "demo-max", 24, "the demo bumps the oldest tickets beyond this many open (0: never)")
+	fs.StringVar(&c.store, "store", handlers.DefaultStore, "restaurant `name` printed on every ticket")
+	if err := fs.Parse(args[1:]); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	if c.demoEvery <= 0 {
+		return c, fmt.Errorf("-demo-every must be positive, got %v", c.demoEvery)
+	}
+	if c.demoMax < 0 {
+		return c, fmt.Errorf("-demo-max must not be negative, got %d", c.demoMax)
+	}
+	return c, nil
+}
+
+// run starts the server and blocks until ctx is done or a signal arrives.
+// getenv reads RAIL_LOG_LEVEL (debug, info, warn or error; default info).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if v := getenv("RAIL_LOG_LEVEL"); v != "" {
+		if err := level.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("RAIL_LOG_LEVEL: %w", err)
+		}
+	}
+	logHandler := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
+	log := slog.New(logHandler)
+
+	board := orders.NewBoard(orders.BoardConfig{})
+	h := handlers.New(handlers.Options{Board: board, Logger: log, Store: cfg.store})
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logHandler, slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "listening on %s\n", baseURL(ln.Addr()))
+
+	var background sync.WaitGroup
+	demoCtx, stopDemo := context.WithCancel(ctx)
+	defer stopDemo()
+	if cfg.demo {
+		gen := orders.NewGenerator(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
+		background.Go(func() {
+			if err := gen.Demo(demoCtx, board, cfg.demoEvery, cfg.demoMax); err != nil {
+				log.Error("demo stopped", "err", err)
+			}
+		})
+		log.Info("demo orders on", "every", cfg.demoEvery)
+	}
+
+	select {
+	case err := <-served:
+		stopDemo()
+		background.Wait()
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	stopDemo()
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	var closeErr error
+	background.Go(func() { closeErr = h.Close(sctx) })
+	shutErr := srv.Shutdown(sctx)
+	background.Wait()
+	if err := errors.Join(shutErr, closeErr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// baseURL is the URL at which a listener on addr is reached: an unspecified
+// host (":8080", "0.0.0.0", "::") is shown as localhost.
+func baseURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	return "http://" + net.JoinHostPort(strings.Trim(host, "[]"), port)
+}

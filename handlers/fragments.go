@@ -1,0 +1,75 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/a-h/templ"
+
+	"github.com/ticketrail/ticketrail/orders"
+	"github.com/ticketrail/ticketrail/views"
+)
+
+// railFragment serves the bare rail block with every open ticket, for
+// pages that include it on the server.
+func (h *Handler) railFragment() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.writeHTML(w, r, views.Rail(h.opts.Store, h.opts.Board.Open()))
+	})
+}
+
+// ticketFragment serves one open ticket, or 404.
+func (h *Handler) ticketFragment() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			http.Error(w, "no such ticket", http.StatusNotFound)
+			return
+		}
+		o, err := h.opts.Board.Order(id)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.writeHTML(w, r, views.Ticket(h.opts.Store, o))
+	})
+}
+
+// writeHTML renders c completely before writing it, so that an error never
+// sends half a page.
+func (h *Handler) writeHTML(w http.ResponseWriter, r *http.Request, c templ.Component) {
+	body, err := render(c)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-cache")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(body)
+}
+
+// writeError maps the domain's errors to status codes, logging only what
+// is the server's fault.
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, orders.ErrNotFound):
+		http.Error(w, "no such ticket", http.StatusNotFound)
+	case errors.Is(err, orders.ErrInvalid):
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	case errors.Is(err, orders.ErrConflict):
+		http.Error(w, err.Error(), http.StatusConflict)
+	default:
+		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+// healthz answers 200 while the server is up.
+func healthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+}

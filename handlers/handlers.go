@@ -1,0 +1,162 @@
+// Package handlers serves the kitchen rail over HTTP: the page, the
+// WebSocket that keeps every screen current, bare HTML fragments for
+// server-side inclusion, the embedded assets and a health check.
+//
+// New returns one http.Handler that can be mounted at the root or under any
+// path prefix with http.StripPrefix: every URL it emits is relative.
+package handlers
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// Defaults for the zero values of Options.
+const (
+	DefaultStore        = "Socket Burger"
+	DefaultWriteTimeout = 10 * time.Second
+	DefaultRemoveAfter  = 400 * time.Millisecond
+	DefaultPingEvery    = 30 * time.Second
+	// MaxMessageBytes is the largest message a screen may send; a larger
+	// one closes that socket with 1009 (message too big).
+	MaxMessageBytes = 4 << 10
+)
+
+// Options configures New. Board is required; the zero value of every other
+// field picks its default.
+type Options struct {
+	// Board is the rail to show.
+	Board *orders.Board
+	// Logger receives one line per unexpected error. Default: discard.
+	Logger *slog.Logger
+	// Store is the restaurant's name, printed on every ticket.
+	Store string
+	// OriginPatterns lists extra host patterns (path.Match syntax, e.g.
+	// "pos.example.com" or "*.example.com") whose pages may open the
+	// WebSocket. The page's own origin is always allowed.
+	OriginPatterns []string
+	// WriteTimeout bounds each write to a socket. A screen that cannot take
+	// even a snapshot in that time is closed with 1013 (try again later)
+	// and reconnects by itself.
+	WriteTimeout time.Duration
+	// RemoveAfter is how long a bumped ticket plays its leaving animation
+	// before it is taken out of the DOM.
+	RemoveAfter time.Duration
+	// PingEvery is how often an idle socket is pinged, so that screens that
+	// vanished without closing are noticed.
+	PingEvery time.Duration
+}
+
+// Handler is the rail's HTTP handler. Close it to close every WebSocket.
+type Handler struct {
+	opts   Options
+	log    *slog.Logger
+	mux    *http.ServeMux
+	frames *frames
+
+	mu      sync.Mutex
+	closing bool
+	sockets map[*websocket.Conn]struct{}
+	wg      sync.WaitGroup
+}
+
+// New returns the handler for opts. It panics if opts.Board is nil.
+func New(opts Options) *Handler {
+	if opts.Board == nil {
+		panic("handlers: New needs a Board")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Store == "" {
+		opts.Store = DefaultStore
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultWriteTimeout
+	}
+	if opts.RemoveAfter <= 0 {
+		opts.RemoveAfter = DefaultRemoveAfter
+	}
+	if opts.PingEvery <= 0 {
+		opts.PingEvery = DefaultPingEvery
+	}
+	h := &Handler{
+		opts:    opts,
+		log:     opts.Logger,
+		frames:  newFrames(opts.Store),
+		sockets: make(map[*websocket.Conn]struct{}),
+	}
+	h.mux = h.routes()
+	return h
+}
+
+// ServeHTTP serves the rail's routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mux.ServeHTTP(w, r)
+}
+
+// Renders returns how many times an event or snapshot has been rendered
+// into a socket message. It grows by one per event, however many sockets
+// receive it.
+func (h *Handler) Renders() int64 { return h.frames.renders.Load() }
+
+// Close closes every WebSocket with 1012 (service restart), so that pages
+// reconnect by themselves, and refuses new ones. It waits until the sockets'
+// goroutines have ended or ctx is done; then it drops the remaining
+// connections without a close handshake. http.Server.Shutdown does not do
+// this, as WebSocket connections are hijacked.
+func (h *Handler) Close(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	conns := make([]*websocket.Conn, 0, len(h.sockets))
+	for c := range h.sockets {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+
+	for _, c := range conns {
+		go c.Close(websocket.StatusServiceRestart, "server restarting")
+	}
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.CloseNow()
+		}
+		<-done
+		return errors.Join(errors.New("handlers: close: sockets did not close in time"), ctx.Err())
+	}
+}
+
+// track registers a socket; it reports false once Close has begun.
+func (h *Handler) track(c *websocket.Conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.sockets[c] = struct{}{}
+	h.wg.Add(1)
+	return true
+}
+
+func (h *Handler) untrack(c *websocket.Conn) {
+	h.mu.Lock()
+	delete(h.sockets, c)
+	h.mu.Unlock()
+	h.wg.Done()
+}

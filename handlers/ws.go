@@ -1,0 +1,176 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// errTooSlow ends a socket that could not take a message within the write
+// timeout.
+var errTooSlow = errors.New("screen too slow")
+
+// socket upgrades to a WebSocket that sends the rail as its first message
+// and then one message per event, each rendered once for every socket.
+func (h *Handler) socket() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+			OriginPatterns: h.opts.OriginPatterns,
+			// Context takeover costs about a megabyte per socket, and
+			// tickets are small: keep compression off.
+			CompressionMode: websocket.CompressionDisabled,
+		})
+		if err != nil {
+			// Accept has answered already (403 for a foreign origin).
+			h.log.Debug("websocket refused", "origin", r.Header.Get("Origin"), "err", err)
+			return
+		}
+		if !h.track(c) {
+			c.Close(websocket.StatusServiceRestart, "server restarting")
+			return
+		}
+		defer h.untrack(c)
+		if err := h.serveSocket(r.Context(), c); err != nil && !expectedClose(err) {
+			h.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
+		}
+	})
+}
+
+// serveSocket runs one socket until the screen goes away, the socket fails
+// or the handler is closed.
+func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn) error {
+	c.SetReadLimit(MaxMessageBytes)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	// Subscribe before anything is sent: the subscription's first event is
+	// a snapshot taken after this point, so nothing can fall in between.
+	sub := h.opts.Board.Subscribe()
+	defer sub.Close()
+
+	readErr := make(chan error, 1)
+	go func() {
+		readErr <- h.readLoop(ctx, c)
+		cancel()
+	}()
+	writeErr := h.writeLoop(ctx, c, sub)
+	cancel()
+	rerr := <-readErr
+	c.CloseNow()
+	if errors.Is(writeErr, context.Canceled) {
+		// The reader ended first; its error says why.
+		return rerr
+	}
+	return writeErr
+}
+
+// readLoop reads what the screen sends until the socket closes. Screens
+// send nothing the rail acts on yet, so messages are logged and ignored;
+// one over MaxMessageBytes closes the socket with 1009.
+func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn) error {
+	for {
+		typ, data, err := c.Read(ctx)
+		if err != nil {
+			return err
+		}
+		h.log.Debug("websocket message ignored", "type", typ, "bytes", len(data))
+	}
+}
+
+// writeLoop sends the subscription's events, and the follow-up removals of
+// leaving tickets once their animation is over, until an error.
+func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.Subscription) error {
+	type followUp struct {
+		due  time.Time
+		data []byte
+	}
+	var pending []followUp
+	for {
+		// Wait for the next event, but no longer than until the next
+		// removal is due or an idle screen should be pinged.
+		due := time.Now().Add(h.opts.PingEvery)
+		if len(pending) > 0 {
+			due = pending[0].due
+		}
+		wait, stop := context.WithDeadline(ctx, due)
+		e, err := sub.Next(wait)
+		stop()
+		if err != nil {
+			if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			if len(pending) == 0 {
+				if err := h.ping(ctx, c); err != nil {
+					return err
+				}
+				continue
+			}
+			// Send every removal that is due, oldest first.
+			now := time.Now()
+			for len(pending) > 0 && !pending[0].due.After(now) {
+				if err := h.write(ctx, c, pending[0].data); err != nil {
+					return err
+				}
+				pending = pending[1:]
+			}
+			continue
+		}
+		fr := h.frames.get(e)
+		if fr.err != nil {
+			return fr.err
+		}
+		if err := h.write(ctx, c, fr.data); err != nil {
+			return err
+		}
+		if e.Kind == orders.EventSnapshot {
+			// The snapshot has no leaving tickets left to remove.
+			pending = pending[:0]
+		}
+		if fr.followUp != nil {
+			pending = append(pending, followUp{time.Now().Add(h.opts.RemoveAfter), fr.followUp})
+		}
+	}
+}
+
+// write sends one message. A screen that cannot take it within the write
+// timeout is closed with 1013 (try again later): the page reconnects and
+// starts again from a snapshot. The close handshake is bounded by the
+// websocket package, which drops the connection if even that cannot get
+// through.
+func (h *Handler) write(ctx context.Context, c *websocket.Conn, data []byte) error {
+	t := time.AfterFunc(h.opts.WriteTimeout, func() {
+		c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
+	})
+	err := c.Write(ctx, websocket.MessageText, data)
+	if !t.Stop() {
+		return errTooSlow
+	}
+	return err
+}
+
+// ping checks that an idle screen is still there.
+func (h *Handler) ping(ctx context.Context, c *websocket.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
+	defer cancel()
+	return c.Ping(ctx)
+}
+
+// expectedClose reports whether err is an ordinary end of a socket: the
+// screen left or reloaded, the server is restarting, or a screen was too
+// slow and told to reconnect.
+func expectedClose(err error) bool {
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd,
+		websocket.StatusServiceRestart, websocket.StatusTryAgainLater:
+		return true
+	}
+	return errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, errTooSlow)
+}

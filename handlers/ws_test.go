@@ -1,0 +1,356 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/ticketrail/ticketrail/handlers"
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// rig is a rail served by httptest.
+type rig struct {
+	board *orders.Board
+	h     *handlers.Handler
+	srv   *httptest.Server
+}
+
+func newRig(t *testing.T, opts handlers.Options) *rig {
+	t.Helper()
+	if opts.Board == nil {
+		opts.Board = orders.NewBoard(orders.BoardConfig{})
+	}
+	h := handlers.New(opts)
+	srv := httptest.NewServer(h)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		h.Close(ctx)
+		srv.Close()
+	})
+	return &rig{board: opts.Board, h: h, srv: srv}
+}
+
+func (r *rig) place(t *testing.T) orders.Order {
+	t.Helper()
+	o, err := r.board.Place(orders.NewOrder{
+		Destination: orders.Takeout,
+		Items:       []orders.Item{{Quantity: 1, Name: "Hamburger", Station: orders.Grill}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func wsURL(base string) string { return "ws" + strings.TrimPrefix(base, "http") }
+
+func dial(t *testing.T, url string) *websocket.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("dial %s: %v", url, err)
+	}
+	c.SetReadLimit(64 << 20)
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// message is what one socket message does to a page.
+type message struct {
+	partials []partial // <hx-partial> elements
+	oob      []ticket  // tickets swapped out of band
+}
+
+type partial struct {
+	target, swap string
+	tickets      []ticket
+}
+
+type ticket struct {
+	id, status, class, swapOOB string
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func parseMessage(t *testing.T, s string) message {
+	t.Helper()
+	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
+	if err != nil {
+		t.Fatalf("message does not parse: %v", err)
+	}
+	var m message
+	var walk func(n *html.Node, p *partial)
+	walk = func(n *html.Node, p *partial) {
+		if n.Type == html.ElementNode {
+			switch {
+			case n.Data == "hx-partial":
+				m.partials = append(m.partials, partial{target: attr(n, "hx-target"), swap: attr(n, "hx-swap")})
+				p = &m.partials[len(m.partials)-1]
+			case n.Data == "article" && strings.Contains(" "+attr(n, "class")+" ", " ticket "):
+				tk := ticket{id: attr(n, "id"), status: attr(n, "data-status"), class: attr(n, "class"), swapOOB: attr(n, "hx-swap-oob")}
+				if p != nil {
+					p.tickets = append(p.tickets, tk)
+				} else {
+					m.oob = append(m.oob, tk)
+				}
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c, p)
+		}
+	}
+	for _, n := range nodes {
+		walk(n, nil)
+	}
+	return m
+}
+
+func read(t *testing.T, c *websocket.Conn) message {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	typ, data, err := c.Read(ctx)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if typ != websocket.MessageText {
+		t.Fatalf("message of type %v, want text", typ)
+	}
+	return parseMessage(t, string(data))
+}
+
+// quiet fails if a message arrives within d.
+func quiet(t *testing.T, c *websocket.Conn, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	if _, data, err := c.Read(ctx); err == nil {
+		t.Fatalf("unexpected message: %.200s", data)
+	}
+}
+
+func ids(ts []ticket) []string {
+	var out []string
+	for _, tk := range ts {
+		out = append(out, tk.id)
+	}
+	return out
+}
+
+func TestSocketSendsSnapshotFirstThenEachEventOnce(t *testing.T) {
+	r := newRig(t, handlers.Options{RemoveAfter: 50 * time.Millisecond})
+	a, b := r.place(t), r.place(t)
+	c := dial(t, wsURL(r.srv.URL)+"/ws")
+
+	snap := read(t, c)
+	if len(snap.partials) != 1 || snap.partials[0].target != "#rail" || snap.partials[0].swap != "innerHTML" {
+		t.Fatalf("first message %+v, want one innerHTML partial for #rail", snap)
+	}
+	if got, want := ids(snap.partials[0].tickets), []string{"ticket-1", "ticket-2"}; !slices.Equal(got, want) {
+		t.Fatalf("snapshot has %v, want %v", got, want)
+	}
+
+	o := r.place(t)
+	m := read(t, c)
+	if len(m.partials) != 1 || m.partials[0].swap != "beforeend" || !slices.Equal(ids(m.partials[0].tickets), []string{fmt.Sprintf("ticket-%d", o.ID)}) {
+		t.Fatalf("placed message %+v, want ticket-%d appended", m, o.ID)
+	}
+
+	if _, err := r.board.Bump(a.ID); err != nil {
+		t.Fatal(err)
+	}
+	m = read(t, c)
+	if len(m.oob) != 1 || m.oob[0].id != "ticket-1" || m.oob[0].status != "bumped" ||
+		!strings.Contains(m.oob[0].class, "leaving") || m.oob[0].swapOOB != "outerMorph" {
+		t.Fatalf("bump message %+v, want ticket-1 morphed to leaving", m)
+	}
+	m = read(t, c)
+	if len(m.partials) != 1 || m.partials[0].swap != "delete" || m.partials[0].target != "#ticket-1.leaving" {
+		t.Fatalf("message after the bump %+v, want the leaving ticket removed", m)
+	}
+	quiet(t, c, 100*time.Millisecond)
+	_ = b
+}
+
+func TestSocketRefusesForeignOrigin(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	for _, tt := range []struct {
+		origin string
+		want   int
+	}{
+		{"http://evil.example", http.StatusForbidden},
+		{"null", http.StatusForbidden},
+		{r.srv.URL, http.StatusSwitchingProtocols},
+	} {
+		t.Run(tt.origin, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+			defer cancel()
+			c, resp, err := websocket.Dial(ctx, wsURL(r.srv.URL)+"/ws", &websocket.DialOptions{
+				HTTPHeader: http.Header{"Origin": {tt.origin}},
+			})
+			if c != nil {
+				defer c.CloseNow()
+			}
+			if resp == nil {
+				t.Fatalf("no response: %v", err)
+			}
+			if resp.StatusCode != tt.want {
+				t.Fatalf("status %d (%v), want %d", resp.StatusCode, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSocketAllowsListedOrigin(t *testing.T) {
+	r := newRig(t, handlers.Options{OriginPatterns: []string{"pos.example"}})
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, wsURL(r.srv.URL)+"/ws", &websocket.DialOptions{
+		HTTPHeader: http.Header{"Origin": {"https://pos.example"}},
+	})
+	if err != nil {
+		t.Fatalf("listed origin refused: %v", err)
+	}
+	c.CloseNow()
+}
+
+// TestOneRenderPerEvent connects many sockets and checks that each event is
+// rendered once, whatever the number of sockets.
+func TestOneRenderPerEvent(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	const sockets, events = 50, 5
+	conns := make([]*websocket.Conn, sockets)
+	for i := range conns {
+		conns[i] = dial(t, wsURL(r.srv.URL)+"/ws")
+		read(t, conns[i]) // the snapshot
+	}
+	before := r.h.Renders()
+	for range events {
+		r.place(t)
+	}
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Go(func() {
+			for range events {
+				read(t, c)
+			}
+		})
+	}
+	wg.Wait()
+	if got := r.h.Renders() - before; got != events {
+		t.Errorf("%d renders for %d events to %d sockets, want %d", got, events, sockets, events)
+	}
+}
+
+// TestSlowScreenCatchesUpWithSnapshot stops reading while far more changes
+// happen than a queue and the network buffers hold: when it reads again it
+// gets what was already on the wire, then one snapshot of the whole rail,
+// not the backlog, and it is not disconnected.
+func TestSlowScreenCatchesUpWithSnapshot(t *testing.T) {
+	board := orders.NewBoard(orders.BoardConfig{QueueLen: 4})
+	r := newRig(t, handlers.Options{Board: board, WriteTimeout: time.Minute})
+	c := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, c)
+
+	big := orders.NewOrder{Destination: orders.DiningRoom}
+	for i := range 60 {
+		big.Items = append(big.Items, orders.Item{Quantity: 1, Name: fmt.Sprintf("Hamburger %d", i), Station: orders.Grill,
+			Modifiers: []string{"no onion", "no tomato", "extra sauce"}})
+	}
+	const placed = 200
+	for range placed {
+		if _, err := board.Place(big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Read until the whole rail has arrived; it must come as a snapshot.
+	messages := 0
+	for {
+		m := read(t, c)
+		messages++
+		if len(m.partials) == 1 && m.partials[0].swap == "innerHTML" && len(m.partials[0].tickets) == placed {
+			break
+		}
+	}
+	quiet(t, c, 200*time.Millisecond)
+	if messages >= placed {
+		t.Errorf("%d messages for %d orders: the backlog was replayed", messages, placed)
+	}
+}
+
+func TestOversizedMessageClosesOnlyThatSocket(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	bad := dial(t, wsURL(r.srv.URL)+"/ws")
+	good := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, bad)
+	read(t, good)
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	if err := bad.Write(ctx, websocket.MessageText, []byte(strings.Repeat("x", handlers.MaxMessageBytes+1))); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := bad.Read(ctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusMessageTooBig {
+		t.Fatalf("oversized message: %v, want close 1009", err)
+	}
+	// A small unknown message is ignored, and the other socket goes on.
+	if err := good.Write(ctx, websocket.MessageText, []byte(`{"action":"dance"}`)); err != nil {
+		t.Fatal(err)
+	}
+	o := r.place(t)
+	if m := read(t, good); len(m.partials) != 1 || !slices.Equal(ids(m.partials[0].tickets), []string{fmt.Sprintf("ticket-%d", o.ID)}) {
+		t.Fatalf("other socket got %+v", m)
+	}
+}
+
+func TestCloseSendsServiceRestart(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	c := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, c)
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		closed <- r.h.Close(ctx)
+	}()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	_, _, err := c.Read(ctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+		t.Fatalf("read after Close: %v, want close 1012", err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	// New sockets are refused once closing.
+	c2, _, err := websocket.Dial(ctx, wsURL(r.srv.URL)+"/ws", nil)
+	if err == nil {
+		_, _, err = c2.Read(ctx)
+		if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+			t.Fatalf("socket opened after Close: %v, want close 1012", err)
+		}
+	}
+}

@@ -178,4 +178,3 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
-

@@ -75,14 +75,28 @@ type Placer interface {
 	Open() []Order
 }
 
-// Demo runs a Socket Burger service: it places an order every Interval(mean)
-// until ctx is done. So that an unattended demo never buries the rail, it
-// bumps the oldest ticket whenever more than maxOpen are open (no limit if
-// maxOpen < 1). It returns nil when ctx is done, or the first error from p.
-func (g *Generator) Demo(ctx context.Context, p Placer, mean time.Duration, maxOpen int) error {
-	t := time.NewTimer(g.Interval(mean))
+// DemoConfig says how a demo service runs.
+type DemoConfig struct {
+	// Every is the mean interval between orders; each wait is drawn by
+	// Interval. Default DefaultDemoEvery.
+	Every time.Duration
+	// MaxOpen keeps an unattended demo from burying the rail: whenever more
+	// than MaxOpen tickets are open, the oldest are bumped. 0: no limit.
+	MaxOpen int
+	// Orders is how many orders to place before stopping. 0: no end.
+	Orders int
+}
+
+// Demo runs a Socket Burger service as cfg says, placing orders on p until
+// ctx is done or cfg.Orders have been placed. It returns nil then, or the
+// first error from p.
+func (g *Generator) Demo(ctx context.Context, p Placer, cfg DemoConfig) error {
+	if cfg.Every <= 0 {
+		cfg.Every = DefaultDemoEvery
+	}
+	t := time.NewTimer(g.Interval(cfg.Every))
 	defer t.Stop()
-	for {
+	for placed := 0; cfg.Orders == 0 || placed < cfg.Orders; placed++ {
 		select {
 		case <-ctx.Done():
 			return nil
@@ -91,14 +105,15 @@ func (g *Generator) Demo(ctx context.Context, p Placer, mean time.Duration, maxO
 		if _, err := p.Place(g.Order()); err != nil {
 			return err
 		}
-		if open := p.Open(); maxOpen > 0 && len(open) > maxOpen {
-			for _, o := range open[:len(open)-maxOpen] {
+		if open := p.Open(); cfg.MaxOpen > 0 && len(open) > cfg.MaxOpen {
+			for _, o := range open[:len(open)-cfg.MaxOpen] {
 				// Someone may have bumped it first; that is fine.
 				if _, err := p.Bump(o.ID); err != nil && !errors.Is(err, ErrNotFound) {
 					return err
 				}
 			}
 		}
-		t.Reset(g.Interval(mean))
+		t.Reset(g.Interval(cfg.Every))
 	}
+	return nil
 }

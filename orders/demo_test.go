@@ -113,7 +113,7 @@ func TestDemoPlacesOnSchedule(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(t.Context())
 			done := make(chan error)
-			go func() { done <- seeded(9).Demo(ctx, b, time.Second, 5) }()
+			go func() { done <- seeded(9).Demo(ctx, b, orders.DemoConfig{Every: time.Second, MaxOpen: 5}) }()
 			time.Sleep(30 * time.Second)
 			synctest.Wait()
 			cancel()
@@ -154,4 +154,16 @@ func TestDemoPlacesOnSchedule(t *testing.T) {
 	if !reflect.DeepEqual(first, second) {
 		t.Error("two runs with the same seed and clock placed different orders")
 	}
+}
+
+func TestDemoStopsAfterItsOrders(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := orders.NewBoard(orders.BoardConfig{})
+		if err := seeded(3).Demo(t.Context(), b, orders.DemoConfig{Every: time.Second, Orders: 7}); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(b.Open()); n != 7 {
+			t.Errorf("%d orders placed, want 7", n)
+		}
+	})
 }

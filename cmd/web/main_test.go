@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// server is the real server, started through run.
+type server struct {
+	url  string
+	stop func() error // cancels run and returns its error
+}
+
+// start runs the server with args on a free port and waits for its
+// "listening on" line.
+func start(t *testing.T, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	args = append([]string{"web", "-addr", "127.0.0.1:0"}, args...)
+	go func() {
+		err := run(ctx, args, func(string) string { return "" }, w, t.Output())
+		w.Close()
+		done <- err
+	}()
+	line := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			line <- sc.Text()
+		}
+		close(line)
+		io.Copy(io.Discard, out)
+	}()
+	var first string
+	select {
+	case first = <-line:
+	case err := <-done:
+		cancel()
+		t.Fatalf("run returned before listening: %v", err)
+	case <-time.After(10 * time.Second):
+		cancel()
+		t.Fatal("no listening line within 10 s")
+	}
+	m := regexp.MustCompile(`^listening on (http://127\.0\.0\.1:\d+)$`).FindStringSubmatch(first)
+	if m == nil {
+		cancel()
+		t.Fatalf("first line %q, want \"listening on http://127.0.0.1:PORT\"", first)
+	}
+	var stopped bool
+	var runErr error
+	s := &server{url: m[1]}
+	s.stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(10 * time.Second):
+				t.Error("run did not return within 10 s of cancel")
+			}
+		}
+		return runErr
+	}
+	t.Cleanup(func() {
+		if err := s.stop(); err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	return s
+}
+
+func TestParseFlags(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		ok   bool
+	}{
+		{[]string{"web"}, true},
+		{[]string{"web", "-addr", ":9000", "-demo=false", "-demo-every", "250ms", "-demo-max", "0", "-store", "Harbor"}, true},
+		{[]string{"web", "-demo-every", "0s"}, false},
+		{[]string{"web", "-demo-every", "soon"}, false},
+		{[]string{"web", "-demo-max", "-1"}, false},
+		{[]string{"web", "-nonsense"}, false},
+		{[]string{"web", "extra"}, false},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			_, err := parseFlags(tt.args, io.Discard)
+			if (err == nil) != tt.ok {
+				t.Errorf("parseFlags: %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+	cfg, _ := parseFlags([]string{"web"}, io.Discard)
+	if cfg.addr != ":8080" || !cfg.demo || cfg.demoEvery != 4*time.Second {
+		t.Errorf("defaults %+v", cfg)
+	}
+}
+
+func TestRunRefusesBadSetup(t *testing.T) {
+	if err := run(t.Context(), []string{"web", "-addr", "256.0.0.1:0"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
+		t.Error("run listened on an impossible address")
+	}
+	if err := run(t.Context(), []string{"web", "-addr", "127.0.0.1:0"}, func(string) string { return "loud" }, io.Discard, io.Discard); err == nil {
+		t.Error("run accepted RAIL_LOG_LEVEL=loud")
+	}
+}
+
+func TestServesPageAndHealth(t *testing.T) {
+	s := start(t, "-demo=false")
+	for _, path := range []string{"/", "/healthz"} {
+		resp, err := http.Get(s.url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+}
+
+// TestSIGTERMClosesSocketsWith1012 sends the process SIGTERM: open sockets
+// are told 1012 (service restart), so that pages reconnect by themselves,
+// and run returns nil.
+func TestSIGTERMClosesSocketsWith1012(t *testing.T) {
+	s := start(t, "-demo=false")
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.url, "http")+"/ws", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if _, _, err := c.Read(ctx); err != nil {
+		t.Fatalf("no snapshot: %v", err)
+	}
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = c.Read(ctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+		t.Fatalf("socket ended with %v, want close 1012", err)
+	}
+	if err := s.stop(); err != nil {
+		t.Fatalf("run after SIGTERM: %v", err)
+	}
+	if _, err := http.Get(s.url + "/healthz"); err == nil {
+		t.Error("server still answers after SIGTERM")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"time"
 )
 
@@ -47,6 +48,9 @@ func (g *Generator) Order() NewOrder {
 		// shuffled choice.
 		if k := g.rand.IntN(3); k > 0 {
 			for _, j := range g.rand.Perm(len(m.Modifiers))[:k] {
+				if len(it.Modifiers) == 1 && conflict(it.Modifiers[0], m.Modifiers[j]) {
+					continue
+				}
 				it.Modifiers = append(it.Modifiers, m.Modifiers[j])
 			}
 		}
@@ -56,6 +60,13 @@ func (g *Generator) Order() NewOrder {
 		n.Notes = []string{g.notes[g.rand.IntN(len(g.notes))]}
 	}
 	return n
+}
+
+// conflict reports whether two modifiers change the same thing, such as
+// "no sauce" and "extra sauce": no guest asks for both.
+func conflict(a, b string) bool {
+	last := func(s string) string { return s[strings.LastIndexByte(s, ' ')+1:] }
+	return last(a) == last(b)
 }
 
 // Interval returns a wait drawn evenly from mean/2 to 3*mean/2, so orders

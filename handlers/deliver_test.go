@@ -1,0 +1,112 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// BenchmarkDeliver delivers one event per iteration to n in-process
+// subscribers, each doing what a socket's writer does short of the network
+// write: take the event from its subscription and fetch the event's
+// rendered message. renders/op stays 1 whatever n is: one render per event.
+func BenchmarkDeliver(b *testing.B) {
+	for _, n := range []int{1, 100, 10_000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			board := orders.NewBoard(orders.BoardConfig{})
+			f := newFrames(DefaultStore)
+			ctx, cancel := context.WithCancel(b.Context())
+			var received sync.WaitGroup // one count per subscriber per event
+			var stopped sync.WaitGroup
+			ready := make(chan struct{}, n)
+			for range n {
+				sub := board.Subscribe()
+				stopped.Go(func() {
+					defer sub.Close()
+					first := true
+					for {
+						e, err := sub.Next(ctx)
+						if err != nil {
+							return
+						}
+						if fr := f.get(e); fr.err != nil {
+							b.Error(fr.err)
+						}
+						if first {
+							first = false
+							ready <- struct{}{}
+							continue
+						}
+						received.Done()
+					}
+				})
+			}
+			for range n {
+				<-ready // every subscriber has its snapshot
+			}
+			order := orders.NewOrder{Destination: orders.DriveThru, Items: []orders.Item{
+				{Quantity: 2, Name: "Double Burger", Station: orders.Grill, Modifiers: []string{"no onion", "extra sauce"}},
+				{Quantity: 1, Name: "French Fries", Station: orders.Fry},
+				{Quantity: 1, Name: "Chocolate Shake", Station: orders.Shake},
+			}}
+			before := f.renders.Load()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				received.Add(n)
+				if _, err := board.Place(order); err != nil {
+					b.Fatal(err)
+				}
+				received.Wait()
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(f.renders.Load()-before)/float64(b.N), "renders/op")
+			cancel()
+			stopped.Wait()
+		})
+	}
+}
+
+// TestDeliverRendersOncePerEvent is the render counter of BenchmarkDeliver
+// as a test: with 1000 subscribers, the snapshot they start from is
+// rendered once and each of 20 events once.
+func TestDeliverRendersOncePerEvent(t *testing.T) {
+	board := orders.NewBoard(orders.BoardConfig{})
+	f := newFrames(DefaultStore)
+	const subscribers, events = 1000, 20
+	var started, done sync.WaitGroup
+	started.Add(subscribers)
+	for range subscribers {
+		sub := board.Subscribe()
+		done.Go(func() {
+			defer sub.Close()
+			for {
+				e, err := sub.Next(t.Context())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				f.get(e)
+				if e.Kind == orders.EventSnapshot {
+					started.Done()
+				}
+				if e.Version == events {
+					return
+				}
+			}
+		})
+	}
+	started.Wait()
+	for range events {
+		if _, err := board.Place(orders.NewOrder{Destination: orders.Takeout, Items: []orders.Item{{Quantity: 1, Name: "Cola", Station: orders.Shake}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done.Wait()
+	if got := f.renders.Load(); got != 1+events {
+		t.Errorf("%d renders of 1 snapshot and %d events to %d subscribers, want %d", got, events, subscribers, 1+events)
+	}
+}

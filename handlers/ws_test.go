@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -352,5 +353,34 @@ func TestCloseSendsServiceRestart(t *testing.T) {
 		if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
 			t.Fatalf("socket opened after Close: %v, want close 1012", err)
 		}
+	}
+}
+
+// TestSocketsLeaveNothingBehind opens and closes many sockets: afterwards
+// the board has no subscribers and no goroutine is left.
+func TestSocketsLeaveNothingBehind(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	r.place(t)
+	before := runtime.NumGoroutine()
+	for range 10 {
+		conns := make([]*websocket.Conn, 50)
+		for i := range conns {
+			conns[i] = dial(t, wsURL(r.srv.URL)+"/ws")
+			read(t, conns[i])
+		}
+		for i, c := range conns {
+			if i%2 == 0 {
+				c.Close(websocket.StatusGoingAway, "tab closed")
+			} else {
+				c.CloseNow() // the network vanished
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.board.Subscribers() > 0 || runtime.NumGoroutine() > before {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d subscribers and %d goroutines left (%d before)", r.board.Subscribers(), runtime.NumGoroutine(), before)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for the cleanup, not synchronising
 	}
 }

@@ -1,96 +1,296 @@
 package orders
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 )
 
-// Board holds the rail: the open tickets in order, oldest first. It is the
-// only writer of that state. Every change increments the board's version
-// and is published on the board's hub as an Event carrying the new version.
+// How long the board remembers bumped orders for recall, and how many.
+const (
+	RecallWindow = 15 * time.Minute
+	RecallSize   = 10
+)
+
+// IdempotencyWindow is how long a retried order is recognised by its
+// idempotency key or source ID. A point of sale that reuses its order IDs
+// every day gets new tickets for them.
+const IdempotencyWindow = 24 * time.Hour
+
+// Board holds the rail: the open tickets in rail order (rush orders first,
+// then oldest first). It is the only writer of that state. Every change is
+// first committed to the board's store, then applied, then published on the
+// board's hub as an Event carrying the board's new version.
 // A Board is safe for concurrent use.
 type Board struct {
-	now func() time.Time
-	hub *Hub
+	now   func() time.Time
+	hub   *Hub
+	store Store
+
+	// wmu serialises changes, including their store writes, so that
+	// readers holding mu never wait for the disk.
+	wmu sync.Mutex
 
 	mu      sync.Mutex
 	version uint64
 	lastID  int64
 	number  int     // the display number given to the last order
-	open    []Order // the rail, oldest first
+	open    []Order // the rail
+	bumped  []Order // bumped within RecallWindow, newest bump first
 }
 
 // BoardConfig configures a Board. The zero value is usable.
 type BoardConfig struct {
-	// Now tells the time orders are placed at. Default time.Now.
+	// Now tells the time. Default time.Now.
 	Now func() time.Time
 	// QueueLen is how many events a subscriber may fall behind before it is
 	// brought current with a snapshot. Default DefaultQueueLen.
 	QueueLen int
 }
 
-// NewBoard returns an empty board.
+// NewBoard returns an empty board that keeps its orders in memory only.
 func NewBoard(cfg BoardConfig) *Board {
-	b := &Board{now: cfg.Now, number: FirstNumber - 1}
+	b, err := OpenBoard(context.Background(), NewMemoryStore(), cfg)
+	if err != nil {
+		panic(err) // an empty MemoryStore cannot fail
+	}
+	return b
+}
+
+// OpenBoard returns a board that keeps its orders in s, rebuilt from what s
+// holds: the open tickets in rail order, the recall list and the counters.
+func OpenBoard(ctx context.Context, s Store, cfg BoardConfig) (*Board, error) {
+	b := &Board{now: cfg.Now, store: s, number: FirstNumber - 1}
 	if b.now == nil {
 		b.now = time.Now
 	}
 	b.hub = NewHub(cfg.QueueLen, b.Snapshot)
-	return b
+	saved, err := s.Load(ctx, b.now().Add(-RecallWindow))
+	if err != nil {
+		return nil, fmt.Errorf("orders: open board: %w", err)
+	}
+	for _, o := range saved.Open {
+		b.open = insertAt(b.open, o)
+	}
+	b.bumped = saved.Bumped
+	b.lastID = saved.Last.ID
+	if saved.Last.Number != 0 {
+		b.number = saved.Last.Number
+	}
+	return b, nil
+}
+
+// insertAt puts o into rail in its place and returns the rail.
+func insertAt(rail []Order, o Order) []Order {
+	return slices.Insert(rail, railIndex(rail, o), o)
+}
+
+// railIndex returns where o belongs on the rail.
+func railIndex(rail []Order, o Order) int {
+	i, _ := slices.BinarySearchFunc(rail, o, func(a, o Order) int {
+		if a.before(o) {
+			return -1
+		}
+		return 1
+	})
+	return i
 }
 
 // Place validates n, gives it an ID, a display number and the current time,
-// hangs it at the end of the rail and announces it. It returns the placed
-// order, or an error wrapping ErrInvalid.
-func (b *Board) Place(n NewOrder) (Order, error) {
+// stores it, hangs it on the rail in its place and announces it. If an order
+// with n's idempotency key or source ID was placed within
+// IdempotencyWindow, Place returns that order instead, with created false.
+// Errors wrap ErrInvalid, or come from the store.
+func (b *Board) Place(ctx context.Context, n NewOrder) (o Order, created bool, err error) {
 	if err := n.Validate(); err != nil {
-		return Order{}, fmt.Errorf("orders: place: %w", err)
+		return Order{}, false, fmt.Errorf("orders: place: %w", err)
+	}
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	now := b.now()
+	if n.Key != "" || n.SourceID != "" {
+		o, err := b.store.Find(ctx, n.Key, n.SourceID, now.Add(-IdempotencyWindow))
+		if err == nil {
+			return o, false, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return Order{}, false, fmt.Errorf("orders: place: %w", err)
+		}
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.lastID++
-	b.number++
-	if b.number > LastNumber {
-		b.number = FirstNumber
+	id, number := b.lastID+1, b.number+1
+	b.mu.Unlock()
+	if number > LastNumber {
+		number = FirstNumber
 	}
-	o := Order{
-		ID:          b.lastID,
-		Number:      b.number,
-		PlacedAt:    b.now(),
+	o = Order{
+		ID:          id,
+		Number:      number,
+		SourceID:    n.SourceID,
+		PlacedAt:    now,
 		Destination: n.Destination,
 		Status:      Received,
+		Rush:        n.Rush,
 		Items:       cloneItems(n.Items),
 		Notes:       slices.Clone(n.Notes),
 	}
-	b.open = append(b.open, o)
-	b.publish(EventPlaced, o)
-	return o, nil
-}
-
-// Bump marks an open order as done and takes it off the rail. It returns
-// the bumped order, or an error wrapping ErrNotFound if no open order has
-// that ID.
-func (b *Board) Bump(id int64) (Order, error) {
+	if err := b.store.Insert(ctx, o, n.Key); err != nil {
+		return Order{}, false, fmt.Errorf("orders: place: %w", err)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	i := slices.IndexFunc(b.open, func(o Order) bool { return o.ID == id })
-	if i < 0 {
-		return Order{}, fmt.Errorf("orders: bump %d: %w", id, ErrNotFound)
+	b.lastID, b.number = id, number
+	i := railIndex(b.open, o)
+	b.open = slices.Insert(b.open, i, o)
+	b.publish(Event{Kind: EventPlaced, Order: o, Before: b.idAt(i + 1)})
+	return o, true, nil
+}
+
+// idAt returns the ID of the ticket at index i of the rail, or 0 past its
+// end. The caller holds b.mu.
+func (b *Board) idAt(i int) int64 {
+	if i < len(b.open) {
+		return b.open[i].ID
 	}
-	o := b.open[i]
-	o.Status = Bumped
-	b.open = slices.Delete(b.open, i, i+1)
-	b.publish(EventBumped, o)
+	return 0
+}
+
+// Fire marks an open order as started by a cook. Firing a fired order
+// changes nothing. It returns the order, or an error wrapping ErrNotFound,
+// or ErrConflict for an order that is no longer open.
+func (b *Board) Fire(ctx context.Context, id int64) (Order, error) {
+	return b.change(ctx, "fire", id, func(o *Order, now time.Time) (EventKind, error) {
+		switch o.Status {
+		case Fired:
+			return "", nil
+		case Received:
+			o.Status, o.FiredAt = Fired, now
+			return EventFired, nil
+		}
+		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+	})
+}
+
+// Bump marks an open order as done and takes it off the rail; it stays on
+// the recall list for RecallWindow. Bumping a bumped order changes nothing.
+// It returns the order, or an error wrapping ErrNotFound, or ErrConflict
+// for a cancelled order.
+func (b *Board) Bump(ctx context.Context, id int64) (Order, error) {
+	return b.change(ctx, "bump", id, func(o *Order, now time.Time) (EventKind, error) {
+		switch o.Status {
+		case Bumped:
+			return "", nil
+		case Received, Fired:
+			o.Status, o.BumpedAt = Bumped, now
+			return EventBumped, nil
+		}
+		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+	})
+}
+
+// Recall brings a bumped order back to its place on the rail, marked as
+// recalled. Recalling an open order changes nothing. It returns the order,
+// or an error wrapping ErrNotFound, or ErrConflict for a cancelled order.
+func (b *Board) Recall(ctx context.Context, id int64) (Order, error) {
+	return b.change(ctx, "recall", id, func(o *Order, now time.Time) (EventKind, error) {
+		switch o.Status {
+		case Received, Fired:
+			return "", nil
+		case Bumped:
+			o.Status, o.BumpedAt, o.Recalled = Received, time.Time{}, true
+			if !o.FiredAt.IsZero() {
+				o.Status = Fired
+			}
+			return EventRecalled, nil
+		}
+		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+	})
+}
+
+// Cancel voids an open order and takes it off the rail. Cancelling a
+// cancelled order changes nothing. It returns the order, or an error
+// wrapping ErrNotFound, or ErrConflict for a bumped order.
+func (b *Board) Cancel(ctx context.Context, id int64) (Order, error) {
+	return b.change(ctx, "cancel", id, func(o *Order, now time.Time) (EventKind, error) {
+		switch o.Status {
+		case Cancelled:
+			return "", nil
+		case Received, Fired:
+			o.Status, o.CancelledAt = Cancelled, now
+			return EventCancelled, nil
+		}
+		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+	})
+}
+
+// change applies apply to the order with the given ID. apply returns the
+// kind of event its change makes, or "" when the order already is as asked.
+func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o *Order, now time.Time) (EventKind, error)) (Order, error) {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	o, err := b.lookup(ctx, id)
+	if err != nil {
+		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
+	}
+	kind, err := apply(&o, b.now())
+	if err != nil {
+		return o, fmt.Errorf("orders: %s %d: %w", verb, id, err)
+	}
+	if kind == "" {
+		return o, nil
+	}
+	if err := b.store.Update(ctx, o); err != nil {
+		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e := Event{Kind: kind, Order: o}
+	if i := slices.IndexFunc(b.open, func(p Order) bool { return p.ID == id }); i >= 0 {
+		if o.Status.Open() {
+			b.open[i] = o
+		} else {
+			b.open = slices.Delete(b.open, i, i+1)
+		}
+	} else if o.Status.Open() {
+		i := railIndex(b.open, o)
+		b.open = slices.Insert(b.open, i, o)
+		e.Before = b.idAt(i + 1)
+	}
+	b.bumped = slices.DeleteFunc(b.bumped, func(p Order) bool { return p.ID == id })
+	if o.Status == Bumped {
+		b.bumped = slices.Insert(b.bumped, 0, o)
+	}
+	b.publish(e)
 	return o, nil
 }
 
-// publish announces a change to o. The caller holds b.mu, so events reach
-// the hub in version order.
-func (b *Board) publish(kind EventKind, o Order) {
+// lookup returns the order with the given ID from memory or the store. The
+// caller holds b.wmu.
+func (b *Board) lookup(ctx context.Context, id int64) (Order, error) {
+	b.mu.Lock()
+	for _, list := range [][]Order{b.open, b.bumped} {
+		for _, o := range list {
+			if o.ID == id {
+				b.mu.Unlock()
+				return o, nil
+			}
+		}
+	}
+	b.mu.Unlock()
+	return b.store.Get(ctx, id)
+}
+
+// publish announces e at the next version. The caller holds b.mu, so events
+// reach the hub in version order and no snapshot falls between a change and
+// its event.
+func (b *Board) publish(e Event) {
 	b.version++
-	b.hub.Publish(Event{Kind: kind, Version: b.version, Order: o})
+	e.Version = b.version
+	b.hub.Publish(e)
 }
 
 // Snapshot returns the whole rail as an EventSnapshot at the current
@@ -103,6 +303,22 @@ func (b *Board) Snapshot() Event {
 
 // Open returns the open orders in rail order.
 func (b *Board) Open() []Order { return b.Snapshot().Orders }
+
+// Recent returns the recall list: up to RecallSize orders bumped within
+// RecallWindow, the most recently bumped first.
+func (b *Board) Recent() []Order {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	cutoff := b.now().Add(-RecallWindow)
+	var out []Order
+	for _, o := range b.bumped {
+		if len(out) == RecallSize || o.BumpedAt.Before(cutoff) {
+			break
+		}
+		out = append(out, o)
+	}
+	return out
+}
 
 // Order returns the open order with the given ID, or an error wrapping
 // ErrNotFound.
@@ -117,12 +333,38 @@ func (b *Board) Order(id int64) (Order, error) {
 	return Order{}, fmt.Errorf("orders: order %d: %w", id, ErrNotFound)
 }
 
+// Lookup returns any order the board has ever placed, open or not, or an
+// error wrapping ErrNotFound.
+func (b *Board) Lookup(ctx context.Context, id int64) (Order, error) {
+	if o, err := b.Order(id); err == nil {
+		return o, nil
+	}
+	o, err := b.store.Get(ctx, id)
+	if err != nil {
+		return Order{}, fmt.Errorf("orders: lookup %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// List returns up to limit orders with one of the given statuses (all if
+// none), in the order placed; the newest when there are more.
+func (b *Board) List(ctx context.Context, limit int, statuses ...Status) ([]Order, error) {
+	out, err := b.store.List(ctx, limit, statuses...)
+	if err != nil {
+		return nil, fmt.Errorf("orders: list: %w", err)
+	}
+	return out, nil
+}
+
 // Version returns the board's current version.
 func (b *Board) Version() uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.version
 }
+
+// Now returns the board's time.
+func (b *Board) Now() time.Time { return b.now() }
 
 // Subscribe returns a subscription to the board's events. Its first event
 // is a snapshot of the rail. Close it when done.

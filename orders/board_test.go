@@ -21,13 +21,14 @@ func burger() orders.NewOrder {
 
 func TestBoardKeepsOrderAndVersion(t *testing.T) {
 	clock := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
-	b := orders.NewBoard(orders.BoardConfig{Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+	b := orders.NewBoard(orders.BoardConfig{Now: func() time.Time { return clock }})
 	if v := b.Version(); v != 0 {
 		t.Fatalf("new board at version %d, want 0", v)
 	}
 	var placed []orders.Order
 	for i := range 5 {
-		o, err := b.Place(burger())
+		clock = clock.Add(time.Minute)
+		o, _, err := b.Place(t.Context(), burger())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,15 +43,18 @@ func TestBoardKeepsOrderAndVersion(t *testing.T) {
 		}
 		placed = append(placed, o)
 	}
-	bumped, err := b.Bump(placed[1].ID)
+	bumped, err := b.Bump(t.Context(), placed[1].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if bumped.Status != orders.Bumped {
 		t.Errorf("bumped order has status %s", bumped.Status)
 	}
-	if _, err := b.Bump(placed[1].ID); !errors.Is(err, orders.ErrNotFound) {
-		t.Errorf("second bump: %v, want ErrNotFound", err)
+	if again, err := b.Bump(t.Context(), placed[1].ID); err != nil || again.Status != orders.Bumped || b.Version() != 6 {
+		t.Errorf("second bump: %v (version %d), want the bumped order and no change", err, b.Version())
+	}
+	if _, err := b.Bump(t.Context(), 999); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("bump of an unknown order: %v, want ErrNotFound", err)
 	}
 	if _, err := b.Order(placed[1].ID); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("bumped order still found: %v", err)
@@ -66,18 +70,18 @@ func TestBoardKeepsOrderAndVersion(t *testing.T) {
 	if got, want := ids, []int64{1, 3, 4, 5}; !slices.Equal(got, want) {
 		t.Errorf("rail %v, want %v", got, want)
 	}
-	if _, err := b.Place(orders.NewOrder{}); !errors.Is(err, orders.ErrInvalid) {
+	if _, _, err := b.Place(t.Context(), orders.NewOrder{}); !errors.Is(err, orders.ErrInvalid) {
 		t.Errorf("empty order: %v, want ErrInvalid", err)
 	}
 	if v := b.Version(); v != 6 {
-		t.Errorf("a refused order changed the version to %d", v)
+		t.Errorf("a refused order or action changed the version to %d", v)
 	}
 }
 
 func TestBoardCopiesWhatItIsGiven(t *testing.T) {
 	b := orders.NewBoard(orders.BoardConfig{})
 	n := burger()
-	o, err := b.Place(n)
+	o, _, err := b.Place(t.Context(), n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +101,7 @@ func TestBoardNumbersWrap(t *testing.T) {
 	b := orders.NewBoard(orders.BoardConfig{})
 	var last orders.Order
 	for range orders.LastNumber - orders.FirstNumber + 2 {
-		o, err := b.Place(burger())
+		o, _, err := b.Place(t.Context(), burger())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +117,7 @@ func TestBoardConcurrentPlacesGetUniqueNumbers(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 200 {
 		wg.Go(func() {
-			if _, err := b.Place(burger()); err != nil {
+			if _, _, err := b.Place(t.Context(), burger()); err != nil {
 				t.Error(err)
 			}
 		})
@@ -157,6 +161,12 @@ func TestValidate(t *testing.T) {
 		{"long modifier", item(func(it *orders.Item) { it.Modifiers = []string{long} }), "items[0].modifiers[0]"},
 		{"too many notes", orders.NewOrder{Destination: orders.DiningRoom, Items: burger().Items, Notes: make([]string, orders.MaxNotes+1)}, "notes"},
 		{"long note", orders.NewOrder{Destination: orders.DiningRoom, Items: burger().Items, Notes: []string{long}}, "notes[0]"},
+		{"control character in a name", item(func(it *orders.Item) { it.Name = "Burger\x00" }), "items[0].name"},
+		{"invalid UTF-8 in a modifier", item(func(it *orders.Item) { it.Modifiers = []string{"no \xff onion"} }), "items[0].modifiers[0]"},
+		{"newline in a note", orders.NewOrder{Destination: orders.DiningRoom, Items: burger().Items, Notes: []string{"line\nbreak"}}, "notes[0]"},
+		{"long idempotency key", orders.NewOrder{Key: long, Destination: orders.DiningRoom, Items: burger().Items}, "idempotency_key"},
+		{"long source id", orders.NewOrder{SourceID: long, Destination: orders.DiningRoom, Items: burger().Items}, "source_id"},
+		{"unicode is fine", item(func(it *orders.Item) { it.Name = "Crème brûlée 🍔" }), ""},
 		{"hostile text is fine", item(func(it *orders.Item) { it.Name = "<script>alert(1)</script>" }), ""},
 	}
 	for _, tt := range tests {

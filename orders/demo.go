@@ -56,6 +56,7 @@ func (g *Generator) Order() NewOrder {
 		}
 		n.Items = append(n.Items, it)
 	}
+	n.Rush = g.rand.IntN(15) == 0
 	if g.rand.IntN(5) == 0 {
 		n.Notes = []string{g.notes[g.rand.IntN(len(g.notes))]}
 	}
@@ -81,8 +82,8 @@ func (g *Generator) Interval(mean time.Duration) time.Duration {
 // Placer is where the demo sends its orders: the Board, or anything that
 // places orders the same way.
 type Placer interface {
-	Place(NewOrder) (Order, error)
-	Bump(id int64) (Order, error)
+	Place(context.Context, NewOrder) (Order, bool, error)
+	Bump(ctx context.Context, id int64) (Order, error)
 	Open() []Order
 }
 
@@ -113,13 +114,16 @@ func (g *Generator) Demo(ctx context.Context, p Placer, cfg DemoConfig) error {
 			return nil
 		case <-t.C:
 		}
-		if _, err := p.Place(g.Order()); err != nil {
+		if _, _, err := p.Place(ctx, g.Order()); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return err
 		}
 		if open := p.Open(); cfg.MaxOpen > 0 && len(open) > cfg.MaxOpen {
 			for _, o := range open[:len(open)-cfg.MaxOpen] {
-				// Someone may have bumped it first; that is fine.
-				if _, err := p.Bump(o.ID); err != nil && !errors.Is(err, ErrNotFound) {
+				// Someone may have bumped or voided it first; that is fine.
+				if _, err := p.Bump(ctx, o.ID); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) {
 					return err
 				}
 			}

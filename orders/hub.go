@@ -30,6 +30,9 @@ type Event struct {
 	// Order is the order the event is about, as it is after the change.
 	// It is the zero Order in a snapshot.
 	Order Order
+	// Before is, for an order that joins the rail (placed or recalled), the
+	// ID of the ticket it hangs in front of, or 0 when it hangs at the end.
+	Before int64
 	// Orders holds every open order in rail order, in a snapshot only.
 	Orders []Order
 }

@@ -27,18 +27,18 @@ func next(t *testing.T, s *orders.Subscription) orders.Event {
 
 func TestFirstEventIsSnapshotThenEachEventOnce(t *testing.T) {
 	b := orders.NewBoard(orders.BoardConfig{})
-	b.Place(burger())
-	b.Place(burger())
+	b.Place(t.Context(), burger())
+	b.Place(t.Context(), burger())
 	s := b.Subscribe()
 	defer s.Close()
-	b.Place(burger()) // before the first Next: covered by the snapshot
+	b.Place(t.Context(), burger()) // before the first Next: covered by the snapshot
 
 	snap := next(t, s)
 	if snap.Kind != orders.EventSnapshot || snap.Version != 3 || len(snap.Orders) != 3 {
 		t.Fatalf("first event %s v%d with %d orders, want a snapshot v3 with 3", snap.Kind, snap.Version, len(snap.Orders))
 	}
-	o, _ := b.Place(burger())
-	b.Bump(o.ID)
+	o, _, _ := b.Place(t.Context(), burger())
+	b.Bump(t.Context(), o.ID)
 	for _, want := range []orders.EventKind{orders.EventPlaced, orders.EventBumped} {
 		e := next(t, s)
 		if e.Kind != want || e.Order.ID != o.ID {
@@ -78,7 +78,7 @@ func TestStalledSubscriberDelaysNobody(t *testing.T) {
 		got <- vs
 	}()
 	for i := range events {
-		if _, err := b.Place(burger()); err != nil {
+		if _, _, err := b.Place(t.Context(), burger()); err != nil {
 			t.Fatal(err)
 		}
 		if i%queue == 0 {
@@ -107,7 +107,7 @@ func TestStalledSubscriberDelaysNobody(t *testing.T) {
 		t.Fatalf("after the snapshot a backlog event arrived: %s v%d", e.Kind, e.Version)
 	}
 	// And it follows new events again.
-	o, _ := b.Place(burger())
+	o, _, _ := b.Place(t.Context(), burger())
 	if e := next(t, stalled); e.Kind != orders.EventPlaced || e.Order.ID != o.ID {
 		t.Fatalf("after catching up got %s of %d, want placed %d", e.Kind, e.Order.ID, o.ID)
 	}
@@ -184,13 +184,13 @@ func TestSubscribersConvergeUnderLoad(t *testing.T) {
 	for w := range writers {
 		wg.Go(func() {
 			for i := range perWriter {
-				o, err := b.Place(burger())
+				o, _, err := b.Place(t.Context(), burger())
 				if err != nil {
 					t.Error(err)
 					return
 				}
 				if (i+w)%3 == 0 {
-					if _, err := b.Bump(o.ID); err != nil {
+					if _, err := b.Bump(t.Context(), o.ID); err != nil {
 						t.Error(err)
 					}
 				}
@@ -235,7 +235,7 @@ func TestNoLeaksAfterManySubscriptions(t *testing.T) {
 				}
 			})
 		}
-		b.Place(burger())
+		b.Place(t.Context(), burger())
 		for _, s := range subs {
 			s.Close()
 		}

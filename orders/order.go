@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Destination says where an order goes when it leaves the kitchen.
@@ -78,17 +80,38 @@ type Item struct {
 // copies, and Items and Notes are never modified after an order is placed, so
 // copies may share them.
 type Order struct {
-	// ID identifies the order for as long as the board lives. It counts up
-	// from 1 and is never reused.
+	// ID identifies the order for good. It counts up from 1 and is never
+	// reused, also across restarts.
 	ID int64 `json:"id"`
 	// Number is the display number that staff and guests call out. It
 	// counts up from FirstNumber and wraps after LastNumber.
-	Number      int         `json:"number"`
-	PlacedAt    time.Time   `json:"placed_at"`
+	Number int `json:"number"`
+	// SourceID is the sender's own ID for the order, if it gave one.
+	SourceID    string      `json:"source_id,omitempty"`
 	Destination Destination `json:"destination"`
 	Status      Status      `json:"status"`
-	Items       []Item      `json:"items"`
-	Notes       []string    `json:"notes,omitempty"`
+	// Rush orders hang at the front of the rail.
+	Rush bool `json:"rush"`
+	// Recalled is set when a bumped order was brought back to the rail.
+	Recalled bool     `json:"recalled,omitempty"`
+	Items    []Item   `json:"items"`
+	Notes    []string `json:"notes,omitempty"`
+	// PlacedAt is when the kitchen received the order; FiredAt when a cook
+	// started it; BumpedAt when it was last bumped as done; CancelledAt
+	// when it was voided. Zero when it has not happened.
+	PlacedAt    time.Time `json:"placed_at"`
+	FiredAt     time.Time `json:"fired_at,omitzero"`
+	BumpedAt    time.Time `json:"bumped_at,omitzero"`
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+}
+
+// before reports whether o hangs before p on the rail: rush orders first,
+// then in the order they were placed.
+func (o Order) before(p Order) bool {
+	if o.Rush != p.Rush {
+		return o.Rush
+	}
+	return o.ID < p.ID
 }
 
 // The range of display numbers.
@@ -100,7 +123,12 @@ const (
 // NewOrder is what a source (the demo generator, a point of sale) asks the
 // board to place. The board assigns the ID, number, time and status.
 type NewOrder struct {
+	// Key makes placing the order safe to retry: a second order with the
+	// same key is not placed; the first one is returned instead.
+	Key         string
+	SourceID    string
 	Destination Destination
+	Rush        bool
 	Items       []Item
 	Notes       []string
 }
@@ -119,6 +147,12 @@ const (
 // Validate reports the first problem with n as an error wrapping ErrInvalid,
 // naming the field, or nil.
 func (n NewOrder) Validate() error {
+	if len(n.Key) > MaxTextLength {
+		return invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", MaxTextLength))
+	}
+	if len(n.SourceID) > MaxTextLength {
+		return invalid("source_id", fmt.Sprintf("must be at most %d bytes", MaxTextLength))
+	}
 	if !n.Destination.Valid() {
 		return invalid("destination", fmt.Sprintf("must be one of %s", joinDestinations()))
 	}
@@ -135,6 +169,8 @@ func (n NewOrder) Validate() error {
 			return invalid(field+".name", "must not be empty")
 		case len(it.Name) > MaxNameLength:
 			return invalid(field+".name", fmt.Sprintf("must be at most %d bytes", MaxNameLength))
+		case !printable(it.Name):
+			return invalid(field+".name", "must be printable UTF-8 text")
 		case it.Quantity < 1 || it.Quantity > MaxQuantity:
 			return invalid(field+".quantity", fmt.Sprintf("must be from 1 to %d", MaxQuantity))
 		case !it.Station.Valid():
@@ -165,8 +201,24 @@ func checkText(field, s string) error {
 		return invalid(field, "must not be empty")
 	case len(s) > MaxTextLength:
 		return invalid(field, fmt.Sprintf("must be at most %d bytes", MaxTextLength))
+	case !printable(s):
+		return invalid(field, "must be printable UTF-8 text")
 	}
 	return nil
+}
+
+// printable reports whether s is valid UTF-8 without control characters,
+// which no ticket printer would print either.
+func printable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 func joinDestinations() string {

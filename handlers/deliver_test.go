@@ -57,7 +57,7 @@ func BenchmarkDeliver(b *testing.B) {
 			b.ResetTimer()
 			for b.Loop() {
 				received.Add(n)
-				if _, err := board.Place(order); err != nil {
+				if _, _, err := board.Place(b.Context(), order); err != nil {
 					b.Fatal(err)
 				}
 				received.Wait()
@@ -101,7 +101,7 @@ func TestDeliverRendersOncePerEvent(t *testing.T) {
 	}
 	started.Wait()
 	for range events {
-		if _, err := board.Place(orders.NewOrder{Destination: orders.Takeout, Items: []orders.Item{{Quantity: 1, Name: "Cola", Station: orders.Shake}}}); err != nil {
+		if _, _, err := board.Place(t.Context(), orders.NewOrder{Destination: orders.Takeout, Items: []orders.Item{{Quantity: 1, Name: "Cola", Station: orders.Shake}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

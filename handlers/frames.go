@@ -68,7 +68,9 @@ func (fr *frame) render(f *frames, e orders.Event) {
 	case orders.EventSnapshot:
 		c = views.SnapshotMessage(f.store, e.Orders)
 	case orders.EventPlaced:
-		c = views.PlacedMessage(f.store, e.Order)
+		c = views.PlacedMessage(f.store, e.Order, e.Before)
+	case orders.EventRecalled:
+		c = views.RecalledMessage(f.store, e.Order, e.Before)
 	case orders.EventBumped, orders.EventCancelled:
 		c = views.LeavingMessage(f.store, e.Order)
 		fr.followUp, fr.err = render(views.RemoveMessage(e.Order.ID))

@@ -55,7 +55,7 @@ func pageURLs(t *testing.T, page string) []string {
 func TestPageShowsOpenTicketsOnFirstPaint(t *testing.T) {
 	r := newRig(t, handlers.Options{Store: "Harbor Street"})
 	a, b := r.place(t), r.place(t)
-	r.board.Bump(a.ID)
+	r.board.Bump(t.Context(), a.ID)
 	resp, body := get(t, r.srv.URL+"/")
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -107,7 +107,7 @@ func TestFragments(t *testing.T) {
 			}
 		})
 	}
-	r.board.Bump(o.ID)
+	r.board.Bump(t.Context(), o.ID)
 	if resp, _ := get(t, r.srv.URL+"/fragments/tickets/1"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("bumped ticket: status %d, want 404", resp.StatusCode)
 	}

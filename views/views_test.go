@@ -470,7 +470,8 @@ func TestHostileText(t *testing.T) {
 			for _, c := range []templ.Component{
 				Rail(bad, []orders.Order{o}),
 				SnapshotMessage(bad, []orders.Order{o}),
-				PlacedMessage(bad, o),
+				PlacedMessage(bad, o, 0),
+				RecalledMessage(bad, o, 3),
 				ChangedMessage(bad, o),
 				LeavingMessage(bad, o),
 			} {
@@ -523,7 +524,7 @@ func TestSnapshotMessage(t *testing.T) {
 
 func TestPlacedMessage(t *testing.T) {
 	o := order(9, orders.Received)
-	p := one(t, PlacedMessage(store, o))
+	p := one(t, PlacedMessage(store, o, 0))
 	if p.Data != "hx-partial" || attrOr(p, "hx-target") != "#rail" || attrOr(p, "hx-swap") != "beforeend" {
 		t.Errorf("got <%s hx-target=%q hx-swap=%q>, want <hx-partial hx-target=#rail hx-swap=beforeend>", p.Data, attrOr(p, "hx-target"), attrOr(p, "hx-swap"))
 	}
@@ -537,6 +538,38 @@ func TestPlacedMessage(t *testing.T) {
 	}
 	if _, ok := attr(kids[0], "hx-swap-oob"); ok {
 		t.Error("placed ticket has hx-swap-oob")
+	}
+}
+
+func TestPlacedMessageInFront(t *testing.T) {
+	o := order(9, orders.Received)
+	o.Rush = true
+	p := one(t, PlacedMessage(store, o, 4))
+	if attrOr(p, "hx-target") != "#ticket-4" || attrOr(p, "hx-swap") != "beforebegin" {
+		t.Errorf("got <%s hx-target=%q hx-swap=%q>, want the ticket in front of #ticket-4", p.Data, attrOr(p, "hx-target"), attrOr(p, "hx-swap"))
+	}
+	kids := elementChildren(p)
+	if len(kids) != 1 || !hasClass(kids[0], "rush") {
+		t.Fatalf("want one rush ticket inside, got %d", len(kids))
+	}
+}
+
+func TestRecalledMessage(t *testing.T) {
+	o := order(9, orders.Fired)
+	o.Recalled = true
+	parts := fragment(t, RecalledMessage(store, o, 0))
+	if len(parts) != 2 {
+		t.Fatalf("%d top-level elements, want a delete then an insert", len(parts))
+	}
+	if attrOr(parts[0], "hx-target") != "#ticket-9" || attrOr(parts[0], "hx-swap") != "delete" {
+		t.Errorf("first part <%s hx-target=%q hx-swap=%q>, want the old node deleted", parts[0].Data, attrOr(parts[0], "hx-target"), attrOr(parts[0], "hx-swap"))
+	}
+	if attrOr(parts[1], "hx-target") != "#rail" || attrOr(parts[1], "hx-swap") != "beforeend" {
+		t.Errorf("second part inserts with %q %q", attrOr(parts[1], "hx-target"), attrOr(parts[1], "hx-swap"))
+	}
+	kids := elementChildren(parts[1])
+	if len(kids) != 1 || !hasClass(kids[0], "recalled") {
+		t.Fatal("want the recalled ticket, marked recalled")
 	}
 }
 
@@ -583,7 +616,7 @@ func TestRemoveMessage(t *testing.T) {
 func TestConcatenatedMessages(t *testing.T) {
 	var b bytes.Buffer
 	for _, c := range []templ.Component{
-		PlacedMessage(store, order(1, orders.Received)),
+		PlacedMessage(store, order(1, orders.Received), 0),
 		ChangedMessage(store, order(2, orders.Fired)),
 		LeavingMessage(store, order(3, orders.Bumped)),
 		RemoveMessage(4),

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -64,6 +65,36 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}
+}
+
+// pageAction does what a control on the page asks (fire, bump, recall,
+// cancel) when the page posts it instead of sending it over the socket.
+// Cross-site posts are refused (see Handler.csrf). An htmx request gets 204;
+// a plain form post is sent back to the page.
+func (h *Handler) pageAction() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := orderID(r)
+		action := r.PathValue("action")
+		if err == nil && !validAction(action) {
+			err = fmt.Errorf("%w %q", errUnknownAction, action)
+		}
+		if err == nil {
+			_, err = h.act(r.Context(), action, id)
+		}
+		switch {
+		case errors.Is(err, errUnknownAction):
+			http.Error(w, err.Error(), http.StatusNotFound)
+		case err != nil:
+			h.writeError(w, r, err)
+		case r.Header.Get("HX-Request") != "":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			// Relative, so that it also leads back under a path prefix;
+			// http.Redirect would make it absolute.
+			w.Header().Set("Location", "../../")
+			w.WriteHeader(http.StatusSeeOther)
+		}
+	})
 }
 
 // healthz answers 200 while the server is up.

@@ -39,6 +39,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Store is the restaurant's name, printed on every ticket.
 	Store string
+	// APIToken, if set, is the bearer token every /api/ request must carry.
+	// Without it the API answers only requests from loopback addresses.
+	APIToken string
 	// OriginPatterns lists extra host patterns (path.Match syntax, e.g.
 	// "pos.example.com" or "*.example.com") whose pages may open the
 	// WebSocket. The page's own origin is always allowed.
@@ -61,6 +64,7 @@ type Handler struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	frames *frames
+	csrf   *http.CrossOriginProtection
 
 	mu      sync.Mutex
 	closing bool
@@ -92,6 +96,7 @@ func New(opts Options) *Handler {
 		opts:    opts,
 		log:     opts.Logger,
 		frames:  newFrames(opts.Store),
+		csrf:    http.NewCrossOriginProtection(),
 		sockets: make(map[*websocket.Conn]struct{}),
 	}
 	h.mux = h.routes()

@@ -71,16 +71,29 @@ func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn) error {
 	return writeErr
 }
 
-// readLoop reads what the screen sends until the socket closes. Screens
-// send nothing the rail acts on yet, so messages are logged and ignored;
-// one over MaxMessageBytes closes the socket with 1009.
+// readLoop reads what the screen sends until the socket closes: actions
+// such as {"action":"bump","id":7} from hx-ws:send controls. Messages that
+// are not actions are logged and ignored; one over MaxMessageBytes closes
+// the socket with 1009 (message too big).
 func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn) error {
 	for {
-		typ, data, err := c.Read(ctx)
+		_, data, err := c.Read(ctx)
 		if err != nil {
 			return err
 		}
-		h.log.Debug("websocket message ignored", "type", typ, "bytes", len(data))
+		action, id, err := decodeAction(data)
+		if err != nil {
+			h.log.Info("socket message ignored", "err", err)
+			continue
+		}
+		switch _, err := h.act(ctx, action, id); {
+		case errors.Is(err, orders.ErrNotFound), errors.Is(err, orders.ErrConflict):
+			// Normal when two screens race: the board's events already
+			// show both screens the truth.
+			h.log.Info("socket action not done", "action", action, "id", id, "err", err)
+		case err != nil:
+			h.log.Error("socket action failed", "action", action, "id", id, "err", err)
+		}
 	}
 }
 

@@ -1,5 +1,10 @@
 package orders
 
+import (
+	"strings"
+	"unicode"
+)
+
 // MenuItem is a dish on the Socket Burger menu and the modifiers a guest
 // may ask for.
 type MenuItem struct {
@@ -23,4 +28,23 @@ func Menu() []MenuItem {
 		{Name: "Cola", Station: Shake, Modifiers: []string{"no ice", "light ice"}},
 		{Name: "Lemonade", Station: Shake, Modifiers: []string{"no ice", "light ice"}},
 	}
+}
+
+// GuessStation returns the station that most likely makes an item, from
+// words in its name: fries and other fried sides go to the fry station,
+// shakes and drinks to the shake station, everything else to the grill.
+func GuessStation(name string) Station {
+	words := strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r)
+	})
+	for _, w := range words {
+		switch w {
+		case "fries", "fry", "rings", "nuggets", "tots", "wedges", "chips", "hash", "churros":
+			return Fry
+		case "shake", "shakes", "malt", "cola", "soda", "lemonade", "coffee", "tea", "juice", "water",
+			"drink", "sundae", "float", "smoothie", "milk", "cone":
+			return Shake
+		}
+	}
+	return Grill
 }

@@ -1,0 +1,248 @@
+package handlers
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// DefaultListLimit and MaxListLimit bound GET /api/orders.
+const (
+	DefaultListLimit = 100
+	MaxListLimit     = 1000
+)
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error   string `json:"error"`
+	Field   string `json:"field,omitempty"`
+	Problem string `json:"problem,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// writeAPIError maps an error to its status code and JSON body, logging only
+// what is the server's fault.
+func (h *Handler) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
+	var (
+		fe      *orders.FieldError
+		tooBig  *http.MaxBytesError
+		status  int
+		problem = apiError{Error: err.Error()}
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		status, problem = http.StatusRequestEntityTooLarge, apiError{Error: fmt.Sprintf("the body is over %d bytes", tooBig.Limit)}
+	case errors.As(err, &fe):
+		status, problem = http.StatusBadRequest, apiError{Error: "invalid order", Field: fe.Field, Problem: fe.Problem}
+	case errors.Is(err, orders.ErrInvalid):
+		status = http.StatusBadRequest
+	case errors.Is(err, orders.ErrNotFound):
+		status, problem = http.StatusNotFound, apiError{Error: "no such order"}
+	case errors.Is(err, orders.ErrConflict):
+		status = http.StatusConflict
+	default:
+		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		status, problem = http.StatusInternalServerError, apiError{Error: "internal error"}
+	}
+	writeJSON(w, status, problem)
+}
+
+// apiAuth lets a request through when it carries the API token or, with no
+// token configured, when it comes from a loopback address.
+func (h *Handler) apiAuth(next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(h.opts.APIToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.opts.APIToken == "" {
+			if !fromLoopback(r) {
+				writeJSON(w, http.StatusForbidden, apiError{Error: "the order API answers only this machine unless the server has an API token (-api-token)"})
+				return
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		// Comparing digests keeps the comparison constant-time whatever
+		// the token's length.
+		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
+			writeJSON(w, http.StatusUnauthorized, apiError{Error: "missing or wrong API token: send Authorization: Bearer <token>"})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func fromLoopback(r *http.Request) bool {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// createOrder places an order from a JSON body. A retry with the same
+// Idempotency-Key header or source_id answers 200 with the first order.
+func (h *Handler) createOrder() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "send the order as Content-Type: application/json"})
+			return
+		}
+		n, err := decodeOrder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		n.Key = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+		o, created, err := h.opts.Board.Place(r.Context(), n)
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "orders/"+strconv.FormatInt(o.ID, 10))
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		writeJSON(w, status, o)
+	})
+}
+
+// orderAction fires, bumps, recalls or cancels an order. Repeating an
+// action that already holds answers 200 with the order unchanged.
+func (h *Handler) orderAction() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := orderID(r)
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		action := r.PathValue("action")
+		if !validAction(action) {
+			writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("unknown action %q: use fire, bump, recall or cancel", action)})
+			return
+		}
+		o, err := h.act(r.Context(), action, id)
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	})
+}
+
+// act does action to the order with the given ID.
+func (h *Handler) act(ctx context.Context, action string, id int64) (orders.Order, error) {
+	b := h.opts.Board
+	switch action {
+	case "fire":
+		return b.Fire(ctx, id)
+	case "bump":
+		return b.Bump(ctx, id)
+	case "recall":
+		return b.Recall(ctx, id)
+	case "cancel":
+		return b.Cancel(ctx, id)
+	}
+	return orders.Order{}, fmt.Errorf("%w %q", errUnknownAction, action)
+}
+
+func orderID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, fmt.Errorf("order %q: %w", r.PathValue("id"), orders.ErrNotFound)
+	}
+	return id, nil
+}
+
+// getOrder answers one order, open or not.
+func (h *Handler) getOrder() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := orderID(r)
+		if err == nil {
+			var o orders.Order
+			if o, err = h.opts.Board.Lookup(r.Context(), id); err == nil {
+				writeJSON(w, http.StatusOK, o)
+				return
+			}
+		}
+		h.writeAPIError(w, r, err)
+	})
+}
+
+// listOrders answers the orders with the statuses in ?status= (comma
+// separated; "open" means received and fired), the newest ?limit= of them,
+// in the order placed.
+func (h *Handler) listOrders() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var statuses []orders.Status
+		for _, s := range strings.Split(r.URL.Query().Get("status"), ",") {
+			switch s = strings.TrimSpace(s); orders.Status(s) {
+			case "":
+			case "open":
+				statuses = append(statuses, orders.Received, orders.Fired)
+			case orders.Received, orders.Fired, orders.Bumped, orders.Cancelled:
+				statuses = append(statuses, orders.Status(s))
+			default:
+				writeJSON(w, http.StatusBadRequest, apiError{Error: "invalid query", Field: "status",
+					Problem: "must be open, received, fired, bumped or cancelled, or several of them separated by commas"})
+				return
+			}
+		}
+		limit := DefaultListLimit
+		if v := r.URL.Query().Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > MaxListLimit {
+				writeJSON(w, http.StatusBadRequest, apiError{Error: "invalid query", Field: "limit", Problem: fmt.Sprintf("must be from 1 to %d", MaxListLimit)})
+				return
+			}
+			limit = n
+		}
+		list, err := h.opts.Board.List(r.Context(), limit, statuses...)
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		if list == nil {
+			list = []orders.Order{}
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Orders []orders.Order `json:"orders"`
+		}{list})
+	})
+}
+
+// stats answers the speed of service for the last hour and today.
+func (h *Handler) stats() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rep, err := h.opts.Board.Stats(r.Context())
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, rep)
+	})
+}

@@ -1,0 +1,197 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// MaxBodyBytes is the largest order the API accepts; a larger body is
+// refused with 413.
+const MaxBodyBytes = 64 << 10
+
+// orderRequest is the JSON body of POST /api/orders.
+type orderRequest struct {
+	SourceID    string        `json:"source_id"`
+	Destination string        `json:"destination"`
+	Rush        bool          `json:"rush"`
+	Items       []itemRequest `json:"items"`
+	Notes       []string      `json:"notes"`
+}
+
+type itemRequest struct {
+	Name      string   `json:"name"`
+	Quantity  *int     `json:"quantity"`
+	Station   string   `json:"station"`
+	Modifiers []string `json:"modifiers"`
+}
+
+// destinationAliases maps what senders commonly write to a Destination.
+var destinationAliases = map[string]orders.Destination{
+	"dining room": orders.DiningRoom, "dine in": orders.DiningRoom, "eat in": orders.DiningRoom, "dining": orders.DiningRoom,
+	"takeout": orders.Takeout, "take out": orders.Takeout, "takeaway": orders.Takeout, "to go": orders.Takeout,
+	"drive thru": orders.DriveThru, "drive through": orders.DriveThru, "drivethru": orders.DriveThru,
+}
+
+// decodeOrder reads one JSON order from r and turns it into a NewOrder,
+// filling in defaults (quantity 1, the station guessed from the name) and
+// validating it. Errors are *orders.FieldError (wrapping ErrInvalid) or
+// come from r (such as *http.MaxBytesError).
+func decodeOrder(r io.Reader) (orders.NewOrder, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var req orderRequest
+	if err := dec.Decode(&req); err != nil {
+		return orders.NewOrder{}, jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		if err != nil && !isSyntax(err) {
+			return orders.NewOrder{}, err
+		}
+		return orders.NewOrder{}, &orders.FieldError{Field: "", Problem: "the body must hold one JSON object and nothing after it"}
+	}
+	n := orders.NewOrder{
+		SourceID: strings.TrimSpace(req.SourceID),
+		Rush:     req.Rush,
+		Notes:    trimAll(req.Notes),
+	}
+	dest := strings.Join(strings.Fields(strings.ToLower(strings.NewReplacer("-", " ", "_", " ").Replace(req.Destination))), " ")
+	if d, ok := destinationAliases[dest]; ok {
+		n.Destination = d
+	} else {
+		n.Destination = orders.Destination(req.Destination) // Validate names the problem
+	}
+	if len(req.Items) > orders.MaxItems {
+		return orders.NewOrder{}, &orders.FieldError{Field: "items", Problem: fmt.Sprintf("must hold at most %d items", orders.MaxItems)}
+	}
+	for _, it := range req.Items {
+		item := orders.Item{Name: strings.TrimSpace(it.Name), Quantity: 1, Modifiers: trimAll(it.Modifiers)}
+		if it.Quantity != nil {
+			item.Quantity = *it.Quantity
+		}
+		if it.Station == "" {
+			item.Station = orders.GuessStation(item.Name)
+		} else {
+			item.Station = orders.Station(strings.ToLower(strings.TrimSpace(it.Station)))
+		}
+		n.Items = append(n.Items, item)
+	}
+	if err := n.Validate(); err != nil {
+		return orders.NewOrder{}, err
+	}
+	return n, nil
+}
+
+func trimAll(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.TrimSpace(s)
+	}
+	return out
+}
+
+func isSyntax(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se)
+}
+
+// jsonError turns a decoding error into a FieldError that says what is
+// wrong, or returns errors that are not the body's fault as they are.
+func jsonError(err error) error {
+	var (
+		syntax *json.SyntaxError
+		typ    *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.Is(err, io.EOF):
+		return &orders.FieldError{Problem: "the body is empty; send a JSON order"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &orders.FieldError{Problem: "the JSON ends too early"}
+	case errors.As(err, &syntax):
+		return &orders.FieldError{Problem: fmt.Sprintf("malformed JSON at byte %d: %v", syntax.Offset, err)}
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			field = "(body)"
+		}
+		return &orders.FieldError{Field: field, Problem: "must be " + jsonType(typ.Type.Kind().String())}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return &orders.FieldError{Field: name, Problem: "is not a field of an order"}
+	}
+	return err
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "int", "int64":
+		return "a whole number"
+	case "string":
+		return "a string"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "an array"
+	case "struct":
+		return "an object"
+	case "ptr":
+		return "a whole number"
+	}
+	return "of another type"
+}
+
+// socketAction is a message a screen sends over the socket, as htmx's
+// hx-ws:send builds it from a control's name, value and hx-vals.
+type socketAction struct {
+	Action string          `json:"action"`
+	ID     json.RawMessage `json:"id"`
+}
+
+// errUnknownAction is returned by decodeAction for a message that is not
+// an action the rail knows.
+var errUnknownAction = errors.New("unknown action")
+
+// validAction reports whether a names something a screen or the API may
+// do to an order.
+func validAction(a string) bool {
+	switch a {
+	case "fire", "bump", "recall", "cancel":
+		return true
+	}
+	return false
+}
+
+// decodeAction reads an action message: {"action": "bump", "id": 7}, where
+// the ID may also be a string ("7"), as form values are.
+func decodeAction(data []byte) (action string, id int64, err error) {
+	var a socketAction
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&a); err != nil {
+		return "", 0, fmt.Errorf("not an action message: %w", err)
+	}
+	if !validAction(a.Action) {
+		return "", 0, fmt.Errorf("%w %q", errUnknownAction, a.Action)
+	}
+	raw := bytes.TrimSpace(a.ID)
+	if len(raw) > 0 && raw[0] == '"' {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", 0, fmt.Errorf("action %s: bad id: %w", a.Action, err)
+		}
+		raw = []byte(strings.TrimSpace(s))
+	}
+	id, err = strconv.ParseInt(string(raw), 10, 64)
+	if err != nil || id < 1 {
+		return "", 0, fmt.Errorf("action %s: id must be a positive whole number, got %.40q", a.Action, a.ID)
+	}
+	return a.Action, id, nil
+}

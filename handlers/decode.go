@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -51,7 +52,7 @@ func decodeOrder(r io.Reader) (orders.NewOrder, error) {
 		return orders.NewOrder{}, jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		if err != nil && !isSyntax(err) {
+		if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
 			return orders.NewOrder{}, err
 		}
 		return orders.NewOrder{}, &orders.FieldError{Field: "", Problem: "the body must hold one JSON object and nothing after it"}
@@ -97,11 +98,6 @@ func trimAll(ss []string) []string {
 		out[i] = strings.TrimSpace(s)
 	}
 	return out
-}
-
-func isSyntax(err error) bool {
-	var se *json.SyntaxError
-	return errors.As(err, &se)
 }
 
 // jsonError turns a decoding error into a FieldError that says what is

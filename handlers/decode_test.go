@@ -1,0 +1,125 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/ticketrail/ticketrail/orders"
+	"github.com/ticketrail/ticketrail/views"
+)
+
+// FuzzDecodeOrder feeds the order decoder arbitrary bodies: it never
+// panics, every error is a field error, and every order it accepts is
+// valid and renders as a ticket whose text cannot become markup.
+func FuzzDecodeOrder(f *testing.F) {
+	f.Add([]byte(`{"source_id": "pos-4711", "destination": "takeout", "rush": false,
+ "items": [{"name": "Double Burger", "quantity": 2, "station": "grill", "modifiers": ["no onion"]},
+           {"name": "French Fries", "quantity": 1}], "notes": ["allergy: sesame"]}`))
+	f.Add([]byte(`{"destination": "drive-thru", "items": [{"name": "<script>alert(1)</script>"}]}`))
+	f.Add([]byte(`{"destination": "dining room", "items": [{"name": "\"><img src=x onerror=alert(1)>", "modifiers": ["</article>"]}], "notes": ["<!--"]}`))
+	f.Add([]byte(`{"destination": "takeout", "items": [{"name": "Cola", "quantity": -1}]}`))
+	f.Add([]byte(`{"destination": 7}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{} {}`))
+	f.Add([]byte(``))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		n, err := decodeOrder(bytes.NewReader(body))
+		if err != nil {
+			if !errors.Is(err, orders.ErrInvalid) {
+				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		if err := n.Validate(); err != nil {
+			t.Fatalf("accepted an invalid order: %v", err)
+		}
+		o := orders.Order{ID: 1, Number: 100, Destination: n.Destination, Status: orders.Received, Items: n.Items, Notes: n.Notes, Rush: n.Rush}
+		var buf bytes.Buffer
+		if err := views.Ticket("Socket Burger", o).Render(context.Background(), &buf); err != nil {
+			t.Fatal(err)
+		}
+		doc, err := html.Parse(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		articles := 0
+		for el := range doc.Descendants() {
+			if el.Type != html.ElementNode {
+				continue
+			}
+			switch el.Data {
+			case "script", "img", "iframe", "style":
+				t.Fatalf("the order's text became a <%s> element", el.Data)
+			case "article":
+				articles++
+			}
+			for _, a := range el.Attr {
+				if strings.HasPrefix(a.Key, "on") {
+					t.Fatalf("the order's text became an %s attribute", a.Key)
+				}
+			}
+		}
+		if articles != 1 {
+			t.Fatalf("%d articles in one ticket", articles)
+		}
+	})
+}
+
+// FuzzDecodeAction feeds the socket's action decoder arbitrary messages:
+// it never panics and accepts only known actions on positive IDs.
+func FuzzDecodeAction(f *testing.F) {
+	f.Add([]byte(`{"action":"bump","id":"7","headers":{"HX-Request":"true"}}`))
+	f.Add([]byte(`{"action":"fire","id":12}`))
+	f.Add([]byte(`{"action":"recall","id":" 3 "}`))
+	f.Add([]byte(`{"action":"dance","id":1}`))
+	f.Add([]byte(`{"action":"bump","id":-1}`))
+	f.Add([]byte(`{"action":"bump","id":1e3}`))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		action, id, err := decodeAction(data)
+		if err != nil {
+			return
+		}
+		if !validAction(action) || id < 1 {
+			t.Fatalf("accepted action %q on id %d", action, id)
+		}
+	})
+}
+
+func TestDecodeAction(t *testing.T) {
+	for _, tt := range []struct {
+		msg    string
+		action string
+		id     int64
+		err    error
+	}{
+		{`{"action":"bump","id":"7","headers":{"HX-Request":"true"}}`, "bump", 7, nil},
+		{`{"action":"fire","id":12}`, "fire", 12, nil},
+		{`{"action":"cancel","id":" 3 "}`, "cancel", 3, nil},
+		{`{"action":"dance","id":1}`, "", 0, errUnknownAction},
+		{`{"id":1}`, "", 0, errUnknownAction},
+		{`{"action":"bump"}`, "", 0, nil},
+		{`{"action":"bump","id":"x"}`, "", 0, nil},
+		{`{"action":"bump","id":0}`, "", 0, nil},
+		{`{"action":"bump","id":1.5}`, "", 0, nil},
+		{`hello`, "", 0, nil},
+	} {
+		action, id, err := decodeAction([]byte(tt.msg))
+		if tt.action == "" {
+			if err == nil {
+				t.Errorf("%s: accepted as %s %d", tt.msg, action, id)
+			} else if tt.err != nil && !errors.Is(err, tt.err) {
+				t.Errorf("%s: %v, want %v", tt.msg, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || action != tt.action || id != tt.id {
+			t.Errorf("%s: %q %d %v, want %q %d", tt.msg, action, id, err, tt.action, tt.id)
+		}
+	}
+}

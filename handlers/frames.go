@@ -13,10 +13,11 @@ import (
 	"github.com/ticketrail/ticketrail/views"
 )
 
-// frameRing is how many recent events keep their rendered message. It is
-// larger than a subscriber's queue, so a socket that is still being sent
-// events never finds its event evicted.
-const frameRing = 4 * orders.DefaultQueueLen
+// frameRing is how many recent events keep their rendered message. With
+// subscriber queues of up to a quarter of that (DefaultQueueLen is 64), a
+// socket is brought current by a snapshot before its events can fall out
+// of the ring; only a socket further behind would render an event again.
+const frameRing = 1024
 
 // frames renders each event once into the message every socket receives:
 // the first socket to need an event renders it, the others wait for and

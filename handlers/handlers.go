@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
 	"sync"
 	"time"
@@ -47,8 +48,9 @@ type Options struct {
 	// WebSocket. The page's own origin is always allowed.
 	OriginPatterns []string
 	// WriteTimeout bounds each write to a socket. A screen that cannot take
-	// even a snapshot in that time is closed with 1013 (try again later)
-	// and reconnects by itself.
+	// a message in that time is dropped and reconnects by itself. (One
+	// that falls behind again while taking the snapshot meant to catch it
+	// up is closed with 1013, try again later.)
 	WriteTimeout time.Duration
 	// RemoveAfter is how long a bumped ticket plays its leaving animation
 	// before it is taken out of the DOM.
@@ -68,7 +70,7 @@ type Handler struct {
 
 	mu      sync.Mutex
 	closing bool
-	sockets map[*websocket.Conn]struct{}
+	sockets map[*websocket.Conn]context.CancelFunc // each socket's way to drop it
 	wg      sync.WaitGroup
 }
 
@@ -97,7 +99,7 @@ func New(opts Options) *Handler {
 		log:     opts.Logger,
 		frames:  newFrames(opts.Store),
 		csrf:    http.NewCrossOriginProtection(),
-		sockets: make(map[*websocket.Conn]struct{}),
+		sockets: make(map[*websocket.Conn]context.CancelFunc),
 	}
 	h.mux = h.routes()
 	return h
@@ -121,13 +123,11 @@ func (h *Handler) Renders() int64 { return h.frames.renders.Load() }
 func (h *Handler) Close(ctx context.Context) error {
 	h.mu.Lock()
 	h.closing = true
-	conns := make([]*websocket.Conn, 0, len(h.sockets))
-	for c := range h.sockets {
-		conns = append(conns, c)
-	}
+	conns := make(map[*websocket.Conn]context.CancelFunc, len(h.sockets))
+	maps.Copy(conns, h.sockets)
 	h.mu.Unlock()
 
-	for _, c := range conns {
+	for c := range conns {
 		go c.Close(websocket.StatusServiceRestart, "server restarting")
 	}
 	done := make(chan struct{})
@@ -139,22 +139,25 @@ func (h *Handler) Close(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		for _, c := range conns {
-			c.CloseNow()
+		// A close handshake can wait seconds for a screen that does not
+		// answer; cancelling a socket's context drops its connection.
+		for _, drop := range conns {
+			drop()
 		}
 		<-done
 		return errors.Join(errors.New("handlers: close: sockets did not close in time"), ctx.Err())
 	}
 }
 
-// track registers a socket; it reports false once Close has begun.
-func (h *Handler) track(c *websocket.Conn) bool {
+// track registers a socket and the function that drops it; it reports
+// false once Close has begun.
+func (h *Handler) track(c *websocket.Conn, drop context.CancelFunc) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
 		return false
 	}
-	h.sockets[c] = struct{}{}
+	h.sockets[c] = drop
 	h.wg.Add(1)
 	return true
 }

@@ -32,19 +32,21 @@ func (h *Handler) socket() http.Handler {
 			h.log.Debug("websocket refused", "origin", r.Header.Get("Origin"), "err", err)
 			return
 		}
-		if !h.track(c) {
+		ctx, drop := context.WithCancel(r.Context())
+		defer drop()
+		if !h.track(c, drop) {
 			c.Close(websocket.StatusServiceRestart, "server restarting")
 			return
 		}
 		defer h.untrack(c)
-		if err := h.serveSocket(r.Context(), c); err != nil && !expectedClose(err) {
+		if err := h.serveSocket(ctx, c); err != nil && !expectedClose(err) {
 			h.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
 		}
 	})
 }
 
-// serveSocket runs one socket until the screen goes away, the socket fails
-// or the handler is closed.
+// serveSocket runs one socket until the screen goes away, the socket fails,
+// the handler is closed or ctx is cancelled, which drops the connection.
 func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn) error {
 	c.SetReadLimit(MaxMessageBytes)
 	ctx, cancel := context.WithCancel(ctx)
@@ -106,9 +108,18 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 	}
 	var pending []followUp
 	for {
+		// Send every removal that is due, oldest first, also while events
+		// keep coming.
+		now := time.Now()
+		for len(pending) > 0 && !pending[0].due.After(now) {
+			if err := h.write(ctx, c, pending[0].data); err != nil {
+				return err
+			}
+			pending = pending[1:]
+		}
 		// Wait for the next event, but no longer than until the next
 		// removal is due or an idle screen should be pinged.
-		due := time.Now().Add(h.opts.PingEvery)
+		due := now.Add(h.opts.PingEvery)
 		if len(pending) > 0 {
 			due = pending[0].due
 		}
@@ -123,15 +134,6 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 				if err := h.ping(ctx, c); err != nil {
 					return err
 				}
-				continue
-			}
-			// Send every removal that is due, oldest first.
-			now := time.Now()
-			for len(pending) > 0 && !pending[0].due.After(now) {
-				if err := h.write(ctx, c, pending[0].data); err != nil {
-					return err
-				}
-				pending = pending[1:]
 			}
 			continue
 		}
@@ -139,10 +141,18 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 		if fr.err != nil {
 			return fr.err
 		}
+		overflows := sub.Overflows()
 		if err := h.write(ctx, c, fr.data); err != nil {
 			return err
 		}
 		if e.Kind == orders.EventSnapshot {
+			if overflows > 0 && sub.Overflows() > overflows {
+				// It fell behind again while taking the snapshot that was
+				// to catch it up: it cannot keep up. Nothing is in flight,
+				// so the close frame goes out now; the page reconnects.
+				c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
+				return errTooSlow
+			}
 			// The snapshot has no leaving tickets left to remove.
 			pending = pending[:0]
 		}
@@ -153,16 +163,14 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 }
 
 // write sends one message. A screen that cannot take it within the write
-// timeout is closed with 1013 (try again later): the page reconnects and
-// starts again from a snapshot. The close handshake is bounded by the
-// websocket package, which drops the connection if even that cannot get
-// through.
+// timeout is dropped at once (the websocket package closes the connection
+// when a write's context expires); the page sees the abnormal closure,
+// reconnects and starts again from a snapshot.
 func (h *Handler) write(ctx context.Context, c *websocket.Conn, data []byte) error {
-	t := time.AfterFunc(h.opts.WriteTimeout, func() {
-		c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
-	})
-	err := c.Write(ctx, websocket.MessageText, data)
-	if !t.Stop() {
+	wctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
+	defer cancel()
+	err := c.Write(wctx, websocket.MessageText, data)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		return errTooSlow
 	}
 	return err
@@ -184,6 +192,7 @@ func expectedClose(err error) bool {
 		websocket.StatusServiceRestart, websocket.StatusTryAgainLater:
 		return true
 	}
-	return errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) ||
-		errors.Is(err, net.ErrClosed) || errors.Is(err, errTooSlow)
+	// A deadline is a screen that stopped answering pings.
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, errTooSlow)
 }

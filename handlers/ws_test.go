@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -253,14 +254,24 @@ func TestOneRenderPerEvent(t *testing.T) {
 		r.place(t)
 	}
 	var wg sync.WaitGroup
+	errs := make(chan error, sockets)
 	for _, c := range conns {
 		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+			defer cancel()
 			for range events {
-				read(t, c)
+				if _, _, err := c.Read(ctx); err != nil {
+					errs <- err
+					return
+				}
 			}
 		})
 	}
 	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("read: %v", err)
+	}
 	if got := r.h.Renders() - before; got != events {
 		t.Errorf("%d renders for %d events to %d sockets, want %d", got, events, sockets, events)
 	}
@@ -351,13 +362,89 @@ func TestCloseSendsServiceRestart(t *testing.T) {
 	if err := <-closed; err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	// New sockets are refused once closing.
+	// A socket opened once closing is told 1012 at once.
 	c2, _, err := websocket.Dial(ctx, wsURL(r.srv.URL)+"/ws", nil)
-	if err == nil {
-		_, _, err = c2.Read(ctx)
-		if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
-			t.Fatalf("socket opened after Close: %v, want close 1012", err)
+	if err != nil {
+		t.Fatalf("dial after Close: %v", err)
+	}
+	_, _, err = c2.Read(ctx)
+	if got := websocket.CloseStatus(err); got != websocket.StatusServiceRestart {
+		t.Fatalf("socket opened after Close: %v, want close 1012", err)
+	}
+}
+
+// TestStuckScreenIsDroppedAlone stops reading on one socket while big
+// messages flow: once the network buffers are full its write times out and
+// it is dropped, and the other screen goes on receiving.
+func TestStuckScreenIsDroppedAlone(t *testing.T) {
+	r := newRig(t, handlers.Options{WriteTimeout: 200 * time.Millisecond})
+	stuck := dial(t, wsURL(r.srv.URL)+"/ws")
+	live := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, stuck)
+	read(t, live)
+
+	big := orders.NewOrder{Destination: orders.DiningRoom}
+	for i := range 90 {
+		big.Items = append(big.Items, orders.Item{Quantity: 1, Name: fmt.Sprintf("Hamburger %d", i), Station: orders.Grill,
+			Modifiers: []string{"no onion", "no tomato", "extra sauce"}})
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	placed := 0
+	for r.board.Subscribers() > 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the stuck socket was not dropped after %d large orders", placed)
 		}
+		o, _, err := r.board.Place(t.Context(), big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		placed++
+		// The live screen keeps up with every order.
+		for {
+			m := read(t, live)
+			if len(m.partials) == 1 && slices.Contains(ids(m.partials[0].tickets), fmt.Sprintf("ticket-%d", o.ID)) {
+				break
+			}
+		}
+	}
+	// What the stuck screen still reads ends in a lost connection.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := stuck.Read(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the dropped socket is still open")
+			}
+			break
+		}
+	}
+}
+
+// TestCloseDropsScreensThatDoNotAnswer checks that Close keeps to its
+// context even when a screen never answers the close handshake.
+func TestCloseDropsScreensThatDoNotAnswer(t *testing.T) {
+	board := orders.NewBoard(orders.BoardConfig{})
+	h := handlers.New(handlers.Options{Board: board})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	// A client that connects and then never reads again: it never sees
+	// the close frame, so it never answers it.
+	c := dial(t, wsURL(srv.URL)+"/ws")
+	read(t, c)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- h.Close(ctx) }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("Close reported a clean close for a screen that never answered")
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("Close did not drop the silent screen when its context ended")
+	}
+	if n := board.Subscribers(); n != 0 {
+		t.Errorf("%d subscribers left after Close", n)
 	}
 }
 

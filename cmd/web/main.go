@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	web [-addr :8080] [-demo=true] [-demo-every 4s] [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
+//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-demo=true] [-demo-every 4s]
+//	    [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections,
 // logs to stderr, and on SIGINT or SIGTERM closes every socket with 1012
@@ -30,6 +31,7 @@ import (
 
 	"github.com/ticketrail/ticketrail/handlers"
 	"github.com/ticketrail/ticketrail/orders"
+	"github.com/ticketrail/ticketrail/orders/sqlite"
 )
 
 func main() {
@@ -51,9 +53,14 @@ type config struct {
 	demoMax   int
 	demoCount int
 	store     string
+	db        string
+	apiToken  string
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+// DefaultDB is where orders are kept unless -db says otherwise.
+const DefaultDB = "ticketrail.db"
+
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -63,6 +70,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.demoMax, "demo-max", 24, "the demo bumps the oldest tickets beyond this many open (0: never)")
 	fs.IntVar(&c.demoCount, "demo-orders", 0, "stop the demo after this many orders (0: never)")
 	fs.StringVar(&c.store, "store", handlers.DefaultStore, "restaurant `name` printed on every ticket")
+	fs.StringVar(&c.db, "db", DefaultDB, "SQLite database `file` for orders; :memory: keeps nothing")
+	fs.StringVar(&c.apiToken, "api-token", getenv("RAIL_API_TOKEN"),
+		"bearer `token` the order API requires (default $RAIL_API_TOKEN); without one the API answers this machine only")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
 	}
@@ -79,12 +89,13 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 }
 
 // run starts the server and blocks until ctx is done or a signal arrives.
-// getenv reads RAIL_LOG_LEVEL (debug, info, warn or error; default info).
+// getenv reads RAIL_LOG_LEVEL (debug, info, warn or error; default info)
+// and RAIL_API_TOKEN (the default of -api-token).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	cfg, err := parseFlags(args, stderr)
+	cfg, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -100,8 +111,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logHandler := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
 	log := slog.New(logHandler)
 
-	board := orders.NewBoard(orders.BoardConfig{})
-	h := handlers.New(handlers.Options{Board: board, Logger: log, Store: cfg.store})
+	store, err := sqlite.Open(ctx, cfg.db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	board, err := orders.OpenBoard(ctx, store, orders.BoardConfig{})
+	if err != nil {
+		return err
+	}
+	log.Info("orders loaded", "db", cfg.db, "open", len(board.Open()))
+	h := handlers.New(handlers.Options{Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -140,6 +160,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	stop() // a second Ctrl-C now ends the process at once
 	log.Info("shutting down")
 	stopDemo()
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)

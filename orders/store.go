@@ -15,14 +15,15 @@ import (
 //
 // Implementations live in their own packages (orders/sqlite); they all pass
 // the conformance suite in orders/storetest. A Store is safe for concurrent
-// use; the board makes one change at a time.
+// use; the board makes one change at a time. A write that returns an error
+// has written nothing. "In the order placed" and "newest" follow order IDs.
 type Store interface {
 	// Load returns what a board needs to start: every open order in the
 	// order placed, the orders bumped at or after bumpedSince (newest bump
 	// first), and the order with the highest ID (the zero Order if none).
 	Load(ctx context.Context, bumpedSince time.Time) (Saved, error)
 	// Insert records a new order, with the idempotency key it was placed
-	// with ("" for none).
+	// with ("" for none). It fails, changing nothing, if the ID is taken.
 	Insert(ctx context.Context, o Order, key string) error
 	// Update records o's status, recalled flag and times; every other
 	// field stays as inserted. It returns ErrNotFound for an unknown ID.
@@ -35,7 +36,7 @@ type Store interface {
 	Find(ctx context.Context, key, sourceID string, since time.Time) (Order, error)
 	// List returns the orders with one of the given statuses (all if none
 	// is given), in the order placed, at most limit of them (the newest
-	// ones when there are more).
+	// ones when there are more; no limit when limit is negative).
 	List(ctx context.Context, limit int, statuses ...Status) ([]Order, error)
 	// Bumped returns the orders bumped at or after since, in bump order.
 	Bumped(ctx context.Context, since time.Time) ([]Order, error)

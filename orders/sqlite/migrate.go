@@ -1,0 +1,165 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// migrationsFS holds the schema migrations, one SQL file each, named by
+// version: 0001_orders.sql, 0002_....sql. A migration is never edited once
+// it has shipped; a change to the schema is a new file.
+//
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// migrationFiles returns the folder of embedded migrations.
+func migrationFiles() fs.FS {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		panic(err) // the folder is embedded, so it is there
+	}
+	return sub
+}
+
+// migration is one file of migrations.
+type migration struct {
+	version int64 // the number the file name starts with
+	name    string
+	sql     string
+}
+
+// readMigrations returns the migrations in fsys, in file-name order, which
+// must be the order of their versions.
+func readMigrations(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	var out []migration
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".sql" {
+			continue
+		}
+		digits, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseInt(digits, 10, 64)
+		if !ok || err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %s: the name must be a version number from 1, '_' and a name", e.Name())
+		}
+		if len(out) > 0 && v <= out[len(out)-1].version {
+			return nil, fmt.Errorf("migration %s: version %d does not follow %s", e.Name(), v, out[len(out)-1].name)
+		}
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", e.Name(), err)
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	return out, nil
+}
+
+// migrate applies the migrations in fsys that db has not had yet, each in
+// its own transaction, in order, and returns the versions it applied. It
+// refuses a database that has had a migration this program does not know,
+// which a newer program wrote.
+func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]int64, error) {
+	ms, err := readMigrations(fsys)
+	if err != nil {
+		return nil, err
+	}
+	_, err = db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL -- unix nanoseconds
+	) STRICT`)
+	if err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	done, err := appliedVersions(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	var known int64
+	if len(ms) > 0 {
+		known = ms[len(ms)-1].version
+	}
+	for v := range done {
+		if v > known {
+			return nil, fmt.Errorf("the database has schema version %d; this program knows versions up to %d", v, known)
+		}
+	}
+	var applied []int64
+	for _, m := range ms {
+		if done[m.version] {
+			continue
+		}
+		ok, err := applyMigration(ctx, db, m)
+		if err != nil {
+			return applied, err
+		}
+		if ok {
+			applied = append(applied, m.version)
+		}
+	}
+	return applied, nil
+}
+
+// appliedVersions returns the versions of the migrations db has had.
+func appliedVersions(ctx context.Context, db *sql.DB) (map[int64]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	defer rows.Close()
+	done := make(map[int64]bool)
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		done[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	return done, nil
+}
+
+// applyMigration applies m in a transaction unless the database has had it
+// by now (another process may have applied it meanwhile), and reports
+// whether it did.
+func applyMigration(ctx context.Context, db *sql.DB, m migration) (bool, error) {
+	// With _txlock=immediate the transaction holds the write lock from
+	// its start, so a second process opening the same file waits here and
+	// then finds the migration applied.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	var n int
+	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return false, fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+		m.version, time.Now().UnixNano())
+	if err != nil {
+		return false, fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %s: commit: %w", m.name, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,469 @@
+// Package sqlite keeps the kitchen's orders in an SQLite database, through
+// modernc.org/sqlite, a pure Go port of SQLite that needs no cgo.
+//
+// A Store is one database file (or a private in-memory database). Every
+// write is committed, and with synchronous=FULL synced to disk, before the
+// method that makes it returns: an order the board has acknowledged
+// survives a crash of the process and a loss of power. The schema is
+// created and brought up to date by Open from the migrations embedded in
+// the package.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ticketrail/ticketrail/orders"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// MemoryPath is the path that Open takes as a private in-memory database,
+// gone when the Store is closed.
+const MemoryPath = ":memory:"
+
+// Store is an orders.Store that keeps orders in an SQLite database. It is
+// safe for concurrent use: its single connection serialises the calls.
+type Store struct {
+	db   *sql.DB
+	path string
+}
+
+var _ orders.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database at path, or a private
+// in-memory database for ":memory:" (MemoryPath), applies embedded schema
+// migrations, and returns the store. Close it when done.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	db, err := sql.Open("sqlite", dataSource(path))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	// One connection: the board makes one change at a time anyway, calls
+	// never wait for each other's locks, and an in-memory database lives
+	// in its connection, so it must be the only one and never be closed
+	// while the Store is open (database/sql keeps an idle connection
+	// forever unless told otherwise).
+	db.SetMaxOpenConns(1)
+	db.SetMaxIdleConns(1)
+	if _, err := migrate(ctx, db, migrationFiles()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	return &Store{db: db, path: path}, nil
+}
+
+// dataSource returns the modernc.org/sqlite data source name for path. The
+// pragmas run on every new connection: busy_timeout first, so that the
+// others wait for a lock instead of failing.
+func dataSource(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "foreign_keys(1)")
+	// FULL syncs the write-ahead log at every commit: an acknowledged order
+	// survives power loss, not only a crash of the process.
+	q.Add("_pragma", "synchronous(FULL)")
+	// Transactions that write take the write lock when they begin, so
+	// that two processes migrating the same file wait for each other
+	// instead of failing; read-only transactions still begin deferred.
+	q.Set("_txlock", "immediate")
+	if path == MemoryPath {
+		return MemoryPath + "?" + q.Encode()
+	}
+	q.Add("_pragma", "journal_mode(WAL)")
+	return fileURI(path) + "?" + q.Encode()
+}
+
+// fileURI returns path as an SQLite URI filename, so that any path, also
+// one holding '?' or '#', names the file it says.
+func fileURI(path string) string {
+	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
+	if strings.HasPrefix(p, "/") {
+		return "file://" + p // an empty authority, then the absolute path
+	}
+	return "file:" + p
+}
+
+// Close closes the database. The Store must not be used after.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("sqlite: close %q: %w", s.path, err)
+	}
+	return nil
+}
+
+// columns are the columns of orders that make an orders.Order, in the
+// order scanOrder reads them.
+const columns = `id, number, source_id, destination, status, rush, recalled,
+	items, notes, placed_at, fired_at, bumped_at, cancelled_at`
+
+// The queries repeat the conditions of the partial indexes of
+// migrations/0001_orders.sql, so that they can use them; TestQueryPlans
+// checks that they do.
+
+// openSQL selects the orders on the rail (orders.Status.Open), in the
+// order placed.
+const openSQL = `SELECT ` + columns + ` FROM orders
+	WHERE status IN ('` + string(orders.Received) + `', '` + string(orders.Fired) + `')
+	ORDER BY id`
+
+// bumpedSQL selects the bumped orders for which cond holds, in bump order
+// or, if newestFirst, the other way round; those bumped at the same time
+// in the order placed.
+func bumpedSQL(cond string, newestFirst bool) string {
+	order := "bumped_at"
+	if newestFirst {
+		order = "bumped_at DESC"
+	}
+	return `SELECT ` + columns + ` FROM orders
+		WHERE status = '` + string(orders.Bumped) + `' AND ` + cond + `
+		ORDER BY ` + order + `, id`
+}
+
+// The conditions of findSQL that match an idempotency key and a source ID.
+const (
+	matchKey      = "(idempotency_key = ? AND idempotency_key <> '')"
+	matchSourceID = "(source_id = ? AND source_id <> '')"
+)
+
+// findSQL selects the newest order for which one of the conditions match
+// holds, and the condition placed.
+func findSQL(match []string, placed string) string {
+	return `SELECT ` + columns + ` FROM orders
+		WHERE (` + strings.Join(match, " OR ") + `) AND ` + placed + `
+		ORDER BY id DESC LIMIT 1`
+}
+
+// Insert implements orders.Store. It fails for an ID that is taken, for a
+// time that unix nanoseconds cannot hold (before late 1677 or after early
+// 2262; a zero time is stored as "has not happened") and for an item or
+// note that is not valid UTF-8, which JSON could not store exactly.
+//
+// Once begun, a write is not abandoned when ctx is done, so that an error
+// always means that nothing was written: the driver would report a write
+// interrupted just after its commit as failed. It waits at most the busy
+// timeout, 5 seconds, for another process's lock.
+func (s *Store) Insert(ctx context.Context, o orders.Order, key string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
+	}
+	items, notes, err := encodeLines(o)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
+	}
+	ts, err := encodeTimes(o)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
+	}
+	_, err = s.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO orders (`+columns+`, idempotency_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.Number, o.SourceID, string(o.Destination), string(o.Status), flag(o.Rush), flag(o.Recalled),
+		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], key)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
+	}
+	return nil
+}
+
+// Update implements orders.Store. Like Insert, once begun it is not
+// abandoned when ctx is done.
+func (s *Store) Update(ctx context.Context, o orders.Order) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
+	}
+	ts, err := encodeTimes(o)
+	if err != nil {
+		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
+	}
+	res, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE orders
+		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?
+		WHERE id = ?`,
+		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], o.ID)
+	if err != nil {
+		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlite: update %d: %w", o.ID, orders.ErrNotFound)
+	}
+	return nil
+}
+
+// Get implements orders.Store.
+func (s *Store) Get(ctx context.Context, id int64) (orders.Order, error) {
+	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM orders WHERE id = ?`, id)
+	o, err := scanOrder(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return orders.Order{}, fmt.Errorf("sqlite: get %d: %w", id, orders.ErrNotFound)
+	}
+	if err != nil {
+		return orders.Order{}, fmt.Errorf("sqlite: get %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// Find implements orders.Store. The newest order is the one with the
+// highest ID.
+func (s *Store) Find(ctx context.Context, key, sourceID string, since time.Time) (orders.Order, error) {
+	var match []string
+	var args []any
+	if key != "" {
+		match = append(match, matchKey)
+		args = append(args, key)
+	}
+	if sourceID != "" {
+		match = append(match, matchSourceID)
+		args = append(args, sourceID)
+	}
+	if len(match) == 0 {
+		return orders.Order{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
+	}
+	placed, placedArgs := atOrAfter("placed_at", since)
+	row := s.db.QueryRowContext(ctx, findSQL(match, placed), append(args, placedArgs...)...)
+	o, err := scanOrder(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return orders.Order{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
+	}
+	if err != nil {
+		return orders.Order{}, fmt.Errorf("sqlite: find: %w", err)
+	}
+	return o, nil
+}
+
+// List implements orders.Store. The order placed is the order of IDs. A
+// negative limit means no limit, as it does for orders.MemoryStore.
+func (s *Store) List(ctx context.Context, limit int, statuses ...orders.Status) ([]orders.Order, error) {
+	if limit == 0 {
+		return nil, nil
+	}
+	query := `SELECT ` + columns + ` FROM orders`
+	args := make([]any, 0, len(statuses)+1)
+	if len(statuses) > 0 {
+		query += ` WHERE status IN (?` + strings.Repeat(", ?", len(statuses)-1) + `)`
+		for _, st := range statuses {
+			args = append(args, string(st))
+		}
+	}
+	// The newest limit orders, then turned around. SQLite takes a
+	// negative limit as none.
+	query += ` ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
+	out, err := queryOrders(ctx, s.db, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list: %w", err)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// Bumped implements orders.Store. Orders bumped at the same time come in
+// the order of their IDs.
+func (s *Store) Bumped(ctx context.Context, since time.Time) ([]orders.Order, error) {
+	cond, args := atOrAfter("bumped_at", since)
+	out, err := queryOrders(ctx, s.db, bumpedSQL(cond, false), args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: bumped: %w", err)
+	}
+	return out, nil
+}
+
+// Load implements orders.Store. It reads in one transaction, so what it
+// returns is one moment's state.
+func (s *Store) Load(ctx context.Context, bumpedSince time.Time) (orders.Saved, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return orders.Saved{}, fmt.Errorf("sqlite: load: %w", err)
+	}
+	defer tx.Rollback() // it only read
+
+	var saved orders.Saved
+	saved.Open, err = queryOrders(ctx, tx, openSQL)
+	if err != nil {
+		return orders.Saved{}, fmt.Errorf("sqlite: load open orders: %w", err)
+	}
+	cond, args := atOrAfter("bumped_at", bumpedSince)
+	saved.Bumped, err = queryOrders(ctx, tx, bumpedSQL(cond, true), args...)
+	if err != nil {
+		return orders.Saved{}, fmt.Errorf("sqlite: load bumped orders: %w", err)
+	}
+	row := tx.QueryRowContext(ctx, `SELECT `+columns+` FROM orders ORDER BY id DESC LIMIT 1`)
+	saved.Last, err = scanOrder(row)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return orders.Saved{}, fmt.Errorf("sqlite: load last order: %w", err)
+	}
+	return saved, nil
+}
+
+// atOrAfter returns an SQL condition that holds where column, a time
+// column, is not before t, and its arguments. Times are unix nanoseconds
+// and NULL is the zero time, which is before every other time.
+func atOrAfter(column string, t time.Time) (string, []any) {
+	switch {
+	case t.IsZero() || t.Before(time.Time{}):
+		return "1", nil
+	case t.Before(time.Unix(0, math.MinInt64)):
+		return column + " IS NOT NULL", nil
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return "0", nil
+	}
+	return column + " >= ?", []any{t.UnixNano()}
+}
+
+// encodeTimes returns o's placed, fired, bumped and cancelled times as
+// column values: unix nanoseconds, or nil for a zero time.
+func encodeTimes(o orders.Order) ([4]any, error) {
+	var out [4]any
+	for i, t := range [4]time.Time{o.PlacedAt, o.FiredAt, o.BumpedAt, o.CancelledAt} {
+		if t.IsZero() {
+			continue
+		}
+		if t.Before(time.Unix(0, math.MinInt64)) || t.After(time.Unix(0, math.MaxInt64)) {
+			names := [4]string{"placed", "fired", "bumped", "cancelled"}
+			return out, fmt.Errorf("%s time %v is out of range: it must be from %v to %v",
+				names[i], t, time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC())
+		}
+		out[i] = t.UnixNano()
+	}
+	return out, nil
+}
+
+// decodeTime returns the time that encodeTimes stored as n.
+func decodeTime(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return time.Unix(0, n.Int64)
+}
+
+// flag returns b as an INTEGER column value.
+func flag(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// storedItem is an orders.Item as the items column holds it. It has its
+// own JSON names so that the database does not change when the JSON of the
+// API does.
+type storedItem struct {
+	Quantity  int      `json:"quantity"`
+	Name      string   `json:"name"`
+	Station   string   `json:"station"`
+	Modifiers []string `json:"modifiers,omitempty"`
+}
+
+// encodeLines returns o's items and notes as JSON for the items and notes
+// columns.
+func encodeLines(o orders.Order) (items, notes []byte, err error) {
+	// JSON would replace bytes that are not UTF-8; refuse them rather
+	// than store something else than was given.
+	for i, it := range o.Items {
+		if !utf8.ValidString(it.Name) || !utf8.ValidString(string(it.Station)) {
+			return nil, nil, fmt.Errorf("items[%d] is not valid UTF-8", i)
+		}
+		for j, m := range it.Modifiers {
+			if !utf8.ValidString(m) {
+				return nil, nil, fmt.Errorf("items[%d].modifiers[%d] is not valid UTF-8", i, j)
+			}
+		}
+	}
+	for i, n := range o.Notes {
+		if !utf8.ValidString(n) {
+			return nil, nil, fmt.Errorf("notes[%d] is not valid UTF-8", i)
+		}
+	}
+	var stored []storedItem
+	if o.Items != nil {
+		stored = make([]storedItem, len(o.Items))
+		for i, it := range o.Items {
+			stored[i] = storedItem{Quantity: it.Quantity, Name: it.Name, Station: string(it.Station), Modifiers: it.Modifiers}
+		}
+	}
+	if items, err = json.Marshal(stored); err != nil {
+		return nil, nil, fmt.Errorf("encode items: %w", err)
+	}
+	if notes, err = json.Marshal(o.Notes); err != nil {
+		return nil, nil, fmt.Errorf("encode notes: %w", err)
+	}
+	return items, notes, nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// scanOrder reads an order from a row of columns.
+func scanOrder(sc scanner) (orders.Order, error) {
+	var (
+		o                                orders.Order
+		destination, status              string
+		items, notes                     []byte
+		placed, fired, bumped, cancelled sql.NullInt64
+	)
+	err := sc.Scan(&o.ID, &o.Number, &o.SourceID, &destination, &status, &o.Rush, &o.Recalled,
+		&items, &notes, &placed, &fired, &bumped, &cancelled)
+	if err != nil {
+		return orders.Order{}, err
+	}
+	o.Destination, o.Status = orders.Destination(destination), orders.Status(status)
+	var stored []storedItem
+	if err := json.Unmarshal(items, &stored); err != nil {
+		return orders.Order{}, fmt.Errorf("order %d: decode items: %w", o.ID, err)
+	}
+	if stored != nil {
+		o.Items = make([]orders.Item, len(stored))
+		for i, it := range stored {
+			o.Items[i] = orders.Item{Quantity: it.Quantity, Name: it.Name, Station: orders.Station(it.Station), Modifiers: it.Modifiers}
+		}
+	}
+	if err := json.Unmarshal(notes, &o.Notes); err != nil {
+		return orders.Order{}, fmt.Errorf("order %d: decode notes: %w", o.ID, err)
+	}
+	o.PlacedAt, o.FiredAt = decodeTime(placed), decodeTime(fired)
+	o.BumpedAt, o.CancelledAt = decodeTime(bumped), decodeTime(cancelled)
+	return o, nil
+}
+
+// querier is a *sql.DB or *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryOrders returns the orders that query selects; it selects columns.
+func queryOrders(ctx context.Context, q querier, query string, args ...any) ([]orders.Order, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []orders.Order
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

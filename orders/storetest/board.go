@@ -1,0 +1,199 @@
+package storetest
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// clock is a board clock that moves only when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// advance moves the clock on by d.
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// openBoard returns a board on the fixture's store, failing the test if
+// that fails.
+func (f *fixture) openBoard(clk *clock) *orders.Board {
+	f.t.Helper()
+	b, err := orders.OpenBoard(f.t.Context(), f.s, orders.BoardConfig{Now: clk.Now})
+	if err != nil {
+		f.t.Fatalf("OpenBoard: %v", err)
+	}
+	return b
+}
+
+// newOrder returns an order to place.
+func newOrder(name string, rush bool) orders.NewOrder {
+	return orders.NewOrder{
+		Destination: orders.Takeout,
+		Rush:        rush,
+		Items: []orders.Item{
+			{Quantity: 2, Name: name, Station: orders.Grill, Modifiers: []string{"no onion"}},
+			{Quantity: 1, Name: "Fries", Station: orders.Fry},
+		},
+		Notes: []string{"for " + name},
+	}
+}
+
+// testReopenBoard runs a board on the store through a shift, restarts it
+// on the reopened store and checks that the new board carries on where the
+// old one stopped.
+func testReopenBoard(t *testing.T, f *fixture) {
+	ctx := t.Context()
+	clk := &clock{now: base()}
+	b := f.openBoard(clk)
+
+	places := []orders.NewOrder{
+		newOrder("one", false),
+		newOrder("two", false),
+		newOrder("three", true),
+		newOrder("four", false),
+		newOrder("five", false),
+		newOrder("six", true),
+		newOrder("seven", false),
+		newOrder("eight", false),
+	}
+	places[0].Key = "retry-1"
+	places[1].SourceID = "pos-2"
+	for i, n := range places {
+		clk.advance(7*time.Second + time.Duration(i)*time.Nanosecond)
+		o, created, err := b.Place(ctx, n)
+		if err != nil || !created || o.ID != int64(i+1) {
+			t.Fatalf("Place(%d) = order %d, created %v, %v; want a new order %d", i, o.ID, created, err, i+1)
+		}
+	}
+	type action func(context.Context, int64) (orders.Order, error)
+	do := func(name string, act action, id int64) {
+		t.Helper()
+		clk.advance(31*time.Second + 17*time.Nanosecond)
+		if _, err := act(ctx, id); err != nil {
+			t.Fatalf("%s(%d): %v", name, id, err)
+		}
+	}
+	do("Bump", b.Bump, 5)
+	clk.advance(orders.RecallWindow) // order 5 leaves the recall list
+	do("Fire", b.Fire, 1)
+	do("Fire", b.Fire, 2)
+	do("Bump", b.Bump, 2)
+	do("Fire", b.Fire, 6)
+	do("Bump", b.Bump, 4)
+	do("Recall", b.Recall, 4)
+	do("Cancel", b.Cancel, 7)
+	do("Bump", b.Bump, 8)
+	do("Recall", b.Recall, 2)
+	do("Bump", b.Bump, 1)
+
+	wantOpen, wantRecent := b.Open(), b.Recent()
+	// Make sure the shift is the one meant: rush orders first on the
+	// rail, recalled orders back in their place, and a recall list.
+	if got := ids(wantOpen); !slices.Equal(got, []int64{3, 6, 2, 4}) {
+		t.Fatalf("the board's rail is %v before the restart, want [3 6 2 4]", got)
+	}
+	if got := ids(wantRecent); !slices.Equal(got, []int64{1, 8}) {
+		t.Fatalf("the board's recall list is %v before the restart, want [1 8]", got)
+	}
+	wantStats, err := b.Stats(ctx)
+	if err != nil {
+		t.Fatalf("Stats: %v", err)
+	}
+
+	f.reopen()
+	b = f.openBoard(clk)
+	checkOrders(t, "rail after the restart", b.Open(), wantOpen)
+	checkOrders(t, "recall list after the restart", b.Recent(), wantRecent)
+	for _, id := range []int64{5, 7} {
+		o, err := b.Lookup(ctx, id)
+		if err != nil {
+			t.Errorf("Lookup(%d) after the restart: %v", id, err)
+		} else if st := o.Status; st != orders.Bumped && st != orders.Cancelled {
+			t.Errorf("Lookup(%d) after the restart: status %s", id, st)
+		}
+	}
+	stats, err := b.Stats(ctx)
+	if err != nil {
+		t.Fatalf("Stats after the restart: %v", err)
+	}
+	for _, p := range []struct {
+		name      string
+		got, want orders.Stats
+	}{{"last hour", stats.LastHour, wantStats.LastHour}, {"today", stats.Today, wantStats.Today}} {
+		if p.got.Times != p.want.Times || !maps.Equal(p.got.ByDestination, p.want.ByDestination) {
+			t.Errorf("Stats for the %s after the restart = %+v, want %+v", p.name, p.got, p.want)
+		}
+	}
+
+	// Retries of orders placed before the restart are still recognised.
+	retry := newOrder("one", false)
+	retry.Key = "retry-1"
+	if o, created, err := b.Place(ctx, retry); err != nil || created || o.ID != 1 {
+		t.Errorf("Place(retry of order 1) after the restart = order %d, created %v, %v; want order 1, not created", o.ID, created, err)
+	}
+	retry = newOrder("two", false)
+	retry.SourceID = "pos-2"
+	if o, created, err := b.Place(ctx, retry); err != nil || created || o.ID != 2 {
+		t.Errorf("Place(retry of order 2) after the restart = order %d, created %v, %v; want order 2, not created", o.ID, created, err)
+	}
+
+	// Numbering continues.
+	clk.advance(time.Second)
+	o, created, err := b.Place(ctx, newOrder("nine", false))
+	if err != nil || !created {
+		t.Fatalf("Place after the restart = %v, %v", created, err)
+	}
+	if o.ID != 9 || o.Number != orders.FirstNumber+8 {
+		t.Errorf("Place after the restart = ID %d, number %d; want ID 9, number %d", o.ID, o.Number, orders.FirstNumber+8)
+	}
+	// The restarted board changes orders from before the restart.
+	do("Fire", b.Fire, 9)
+	do("Recall", b.Recall, 1)
+	wantOpen = b.Open()
+	if got := ids(wantOpen); !slices.Equal(got, []int64{3, 6, 1, 2, 4, 9}) {
+		t.Fatalf("the board's rail is %v before the second restart, want [3 6 1 2 4 9]", got)
+	}
+
+	f.reopen()
+	b = f.openBoard(clk)
+	checkOrders(t, "rail after the second restart", b.Open(), wantOpen)
+	checkOrders(t, "recall list after the second restart", b.Recent(), pick(wantRecent, 8))
+	o, _, err = b.Place(ctx, newOrder("ten", true))
+	if err != nil || o.ID != 10 || o.Number != orders.FirstNumber+9 {
+		t.Errorf("Place after the second restart = ID %d, number %d, %v; want ID 10, number %d", o.ID, o.Number, err, orders.FirstNumber+9)
+	}
+}
+
+// testReopenBoardNumberWraps checks that display numbers wrap after a
+// restart as they do without one.
+func testReopenBoardNumberWraps(t *testing.T, f *fixture) {
+	clk := &clock{now: base().Add(time.Hour)}
+	last := with(at(900), orders.Bumped, base().Add(30*time.Minute))
+	last.Number = orders.LastNumber
+	f.insert([]orders.Order{at(899), last})
+	f.reopen()
+	b := f.openBoard(clk)
+	for i, want := range []int{orders.FirstNumber, orders.FirstNumber + 1} {
+		o, _, err := b.Place(t.Context(), newOrder("wrap", false))
+		if err != nil || o.ID != int64(901+i) || o.Number != want {
+			t.Errorf("Place = ID %d, number %d, %v; want ID %d, number %d", o.ID, o.Number, err, 901+i, want)
+		}
+	}
+}

@@ -27,7 +27,7 @@ func start(t *testing.T, args ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
 	done := make(chan error, 1)
-	args = append([]string{"web", "-addr", "127.0.0.1:0"}, args...)
+	args = append([]string{"web", "-addr", "127.0.0.1:0", "-db", ":memory:"}, args...)
 	go func() {
 		err := run(ctx, args, func(string) string { return "" }, w, t.Output())
 		w.Close()
@@ -94,23 +94,27 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"web", "extra"}, false},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			_, err := parseFlags(tt.args, io.Discard)
+			_, err := parseFlags(tt.args, func(string) string { return "" }, io.Discard)
 			if (err == nil) != tt.ok {
 				t.Errorf("parseFlags: %v, want ok=%v", err, tt.ok)
 			}
 		})
 	}
-	cfg, _ := parseFlags([]string{"web"}, io.Discard)
-	if cfg.addr != ":8080" || !cfg.demo || cfg.demoEvery != 4*time.Second {
+	cfg, _ := parseFlags([]string{"web"}, func(string) string { return "" }, io.Discard)
+	if cfg.addr != ":8080" || !cfg.demo || cfg.demoEvery != 4*time.Second || cfg.db != DefaultDB || cfg.apiToken != "" {
 		t.Errorf("defaults %+v", cfg)
+	}
+	cfg, _ = parseFlags([]string{"web"}, func(k string) string { return map[string]string{"RAIL_API_TOKEN": "tok"}[k] }, io.Discard)
+	if cfg.apiToken != "tok" {
+		t.Errorf("RAIL_API_TOKEN gave token %q", cfg.apiToken)
 	}
 }
 
 func TestRunRefusesBadSetup(t *testing.T) {
-	if err := run(t.Context(), []string{"web", "-addr", "256.0.0.1:0"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
+	if err := run(t.Context(), []string{"web", "-db", ":memory:", "-addr", "256.0.0.1:0"}, func(string) string { return "" }, io.Discard, io.Discard); err == nil {
 		t.Error("run listened on an impossible address")
 	}
-	if err := run(t.Context(), []string{"web", "-addr", "127.0.0.1:0"}, func(string) string { return "loud" }, io.Discard, io.Discard); err == nil {
+	if err := run(t.Context(), []string{"web", "-db", ":memory:", "-addr", "127.0.0.1:0"}, func(string) string { return "loud" }, io.Discard, io.Discard); err == nil {
 		t.Error("run accepted RAIL_LOG_LEVEL=loud")
 	}
 }

@@ -210,6 +210,36 @@ func (b *Board) Recall(ctx context.Context, id int64) (Order, error) {
 	})
 }
 
+// BumpStation marks station's part of an open order as done: the order
+// leaves that station's screen, and the expo screen shows the station done.
+// The order stays open until it is bumped. Doing it twice changes nothing.
+// It returns the order, or an error wrapping ErrNotFound, or ErrConflict
+// for an order that is not open or has nothing for the station.
+func (b *Board) BumpStation(ctx context.Context, id int64, station Station) (Order, error) {
+	return b.change(ctx, "bump "+string(station), id, func(o *Order, now time.Time) (EventKind, error) {
+		switch {
+		case !o.Status.Open():
+			return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		case len(o.ItemsFor(station)) == 0:
+			return "", fmt.Errorf("order has nothing for %q: %w", station, ErrConflict)
+		case o.StationDone(station):
+			return "", nil
+		}
+		o.Done = append(slices.Clone(o.Done), station)
+		return EventStationDone, nil
+	})
+}
+
+// RecallLast recalls the most recently bumped order still on the recall
+// list, or returns an error wrapping ErrNotFound when the list is empty.
+func (b *Board) RecallLast(ctx context.Context) (Order, error) {
+	recent := b.Recent()
+	if len(recent) == 0 {
+		return Order{}, fmt.Errorf("orders: recall last: %w", ErrNotFound)
+	}
+	return b.Recall(ctx, recent[0].ID)
+}
+
 // Cancel voids an open order and takes it off the rail. Cancelling a
 // cancelled order changes nothing. It returns the order, or an error
 // wrapping ErrNotFound, or ErrConflict for a bumped order.
@@ -249,6 +279,9 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	e := Event{Kind: kind, Order: o}
+	if kind == EventStationDone {
+		e.Station = o.Done[len(o.Done)-1]
+	}
 	if i := slices.IndexFunc(b.open, func(p Order) bool { return p.ID == id }); i >= 0 {
 		if o.Status.Open() {
 			b.open[i] = o
@@ -290,7 +323,18 @@ func (b *Board) lookup(ctx context.Context, id int64) (Order, error) {
 func (b *Board) publish(e Event) {
 	b.version++
 	e.Version = b.version
+	e.Now = b.now()
+	e.Orders = slices.Clone(b.open)
+	e.Recent = b.recent(e.Now)
 	b.hub.Publish(e)
+}
+
+// Tick announces that time passed, so that screens can show the tickets'
+// new ages. Call it every second or so.
+func (b *Board) Tick() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.publish(Event{Kind: EventTick})
 }
 
 // Snapshot returns the whole rail as an EventSnapshot at the current
@@ -298,7 +342,8 @@ func (b *Board) publish(e Event) {
 func (b *Board) Snapshot() Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return Event{Kind: EventSnapshot, Version: b.version, Orders: slices.Clone(b.open)}
+	now := b.now()
+	return Event{Kind: EventSnapshot, Version: b.version, Now: now, Orders: slices.Clone(b.open), Recent: b.recent(now)}
 }
 
 // Open returns the open orders in rail order.
@@ -309,7 +354,12 @@ func (b *Board) Open() []Order { return b.Snapshot().Orders }
 func (b *Board) Recent() []Order {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	cutoff := b.now().Add(-RecallWindow)
+	return b.recent(b.now())
+}
+
+// recent returns the recall list at now. The caller holds b.mu.
+func (b *Board) recent(now time.Time) []Order {
+	cutoff := now.Add(-RecallWindow)
 	var out []Order
 	for _, o := range b.bumped {
 		if len(out) == RecallSize || o.BumpedAt.Before(cutoff) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 )
 
 // EventKind names what happened on the board.
@@ -18,6 +19,11 @@ const (
 	EventBumped    EventKind = "bumped"
 	EventRecalled  EventKind = "recalled"
 	EventCancelled EventKind = "cancelled"
+	// EventStationDone: a station finished its part of an order; Station
+	// names it.
+	EventStationDone EventKind = "station-done"
+	// EventTick: time passed. It changes nothing but the tickets' ages.
+	EventTick EventKind = "tick"
 )
 
 // Event is a change on the board, or the whole rail (EventSnapshot). Events
@@ -27,14 +33,22 @@ type Event struct {
 	// Version is the board's version after the change, or the version the
 	// snapshot shows. Versions only grow.
 	Version uint64
+	// Now is the board's time when the event happened; tickets' ages are
+	// measured against it, never against a screen's own clock.
+	Now time.Time
 	// Order is the order the event is about, as it is after the change.
-	// It is the zero Order in a snapshot.
+	// It is the zero Order in a snapshot and a tick.
 	Order Order
+	// Station is the station that finished, in an EventStationDone.
+	Station Station
 	// Before is, for an order that joins the rail (placed or recalled), the
 	// ID of the ticket it hangs in front of, or 0 when it hangs at the end.
 	Before int64
-	// Orders holds every open order in rail order, in a snapshot only.
+	// Orders holds every open order in rail order after the event.
 	Orders []Order
+	// Recent is the recall list after the event: orders bumped within
+	// RecallWindow, at most RecallSize, the most recently bumped first.
+	Recent []Order
 }
 
 // ErrClosed is returned by Subscription.Next after Close.

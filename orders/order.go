@@ -2,6 +2,7 @@ package orders
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -93,9 +94,11 @@ type Order struct {
 	// Rush orders hang at the front of the rail.
 	Rush bool `json:"rush"`
 	// Recalled is set when a bumped order was brought back to the rail.
-	Recalled bool     `json:"recalled,omitempty"`
-	Items    []Item   `json:"items"`
-	Notes    []string `json:"notes,omitempty"`
+	Recalled bool `json:"recalled,omitempty"`
+	// Done lists the stations that have finished their part of the order.
+	Done  []Station `json:"done_stations,omitempty"`
+	Items []Item    `json:"items"`
+	Notes []string  `json:"notes,omitempty"`
 	// PlacedAt is when the kitchen received the order; FiredAt when a cook
 	// started it; BumpedAt when it was last bumped as done; CancelledAt
 	// when it was voided. Zero when it has not happened.
@@ -228,6 +231,35 @@ func joinDestinations() string {
 		names[i] = string(d)
 	}
 	return strings.Join(names, ", ")
+}
+
+// Stations returns the stations that make an item of the order, in the
+// order of Stations.
+func (o Order) Stations() []Station {
+	var out []Station
+	for _, s := range Stations() {
+		for _, it := range o.Items {
+			if it.Station == s {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// StationDone reports whether station s has finished its part.
+func (o Order) StationDone(s Station) bool { return slices.Contains(o.Done, s) }
+
+// ItemsFor returns the items that station s makes.
+func (o Order) ItemsFor(s Station) []Item {
+	var out []Item
+	for _, it := range o.Items {
+		if it.Station == s {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // ItemCount is the number of units on the order, counting quantities.

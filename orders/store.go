@@ -25,8 +25,8 @@ type Store interface {
 	// Insert records a new order, with the idempotency key it was placed
 	// with ("" for none). It fails, changing nothing, if the ID is taken.
 	Insert(ctx context.Context, o Order, key string) error
-	// Update records o's status, recalled flag and times; every other
-	// field stays as inserted. It returns ErrNotFound for an unknown ID.
+	// Update records o's status, recalled flag, done stations and times;
+	// every other field stays as inserted. It returns ErrNotFound for an unknown ID.
 	Update(ctx context.Context, o Order) error
 	// Get returns the order with the given ID, or ErrNotFound.
 	Get(ctx context.Context, id int64) (Order, error)
@@ -105,6 +105,7 @@ func (m *MemoryStore) Insert(ctx context.Context, o Order, key string) error {
 	}
 	o.Items = cloneItems(o.Items)
 	o.Notes = slices.Clone(o.Notes)
+	o.Done = slices.Clone(o.Done)
 	m.orders[o.ID] = memoryOrder{o, key}
 	return nil
 }
@@ -117,7 +118,7 @@ func (m *MemoryStore) Update(ctx context.Context, o Order) error {
 	if !ok {
 		return fmt.Errorf("memory store: update %d: %w", o.ID, ErrNotFound)
 	}
-	saved.Status, saved.Recalled = o.Status, o.Recalled
+	saved.Status, saved.Recalled, saved.Done = o.Status, o.Recalled, slices.Clone(o.Done)
 	saved.FiredAt, saved.BumpedAt, saved.CancelledAt = o.FiredAt, o.BumpedAt, o.CancelledAt
 	m.orders[o.ID] = saved
 	return nil

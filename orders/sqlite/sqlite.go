@@ -108,7 +108,7 @@ func (s *Store) Close() error {
 // columns are the columns of orders that make an orders.Order, in the
 // order scanOrder reads them.
 const columns = `id, number, source_id, destination, status, rush, recalled,
-	items, notes, placed_at, fired_at, bumped_at, cancelled_at`
+	items, notes, placed_at, fired_at, bumped_at, cancelled_at, done_stations`
 
 // The queries repeat the conditions of the partial indexes of
 // migrations/0001_orders.sql, so that they can use them; TestQueryPlans
@@ -169,9 +169,9 @@ func (s *Store) Insert(ctx context.Context, o orders.Order, key string) error {
 		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
 	}
 	_, err = s.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO orders (`+columns+`, idempotency_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.Number, o.SourceID, string(o.Destination), string(o.Status), flag(o.Rush), flag(o.Recalled),
-		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], key)
+		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], encodeDone(o.Done), key)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
 	}
@@ -189,9 +189,9 @@ func (s *Store) Update(ctx context.Context, o orders.Order) error {
 		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
 	}
 	res, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE orders
-		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?
+		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?, done_stations = ?
 		WHERE id = ?`,
-		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], o.ID)
+		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], encodeDone(o.Done), o.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
 	}
@@ -415,11 +415,11 @@ func scanOrder(sc scanner) (orders.Order, error) {
 	var (
 		o                                orders.Order
 		destination, status              string
-		items, notes                     []byte
+		items, notes, done               []byte
 		placed, fired, bumped, cancelled sql.NullInt64
 	)
 	err := sc.Scan(&o.ID, &o.Number, &o.SourceID, &destination, &status, &o.Rush, &o.Recalled,
-		&items, &notes, &placed, &fired, &bumped, &cancelled)
+		&items, &notes, &placed, &fired, &bumped, &cancelled, &done)
 	if err != nil {
 		return orders.Order{}, err
 	}
@@ -436,6 +436,12 @@ func scanOrder(sc scanner) (orders.Order, error) {
 	}
 	if err := json.Unmarshal(notes, &o.Notes); err != nil {
 		return orders.Order{}, fmt.Errorf("order %d: decode notes: %w", o.ID, err)
+	}
+	if err := json.Unmarshal(done, &o.Done); err != nil {
+		return orders.Order{}, fmt.Errorf("order %d: decode done stations: %w", o.ID, err)
+	}
+	if len(o.Done) == 0 {
+		o.Done = nil
 	}
 	o.PlacedAt, o.FiredAt = decodeTime(placed), decodeTime(fired)
 	o.BumpedAt, o.CancelledAt = decodeTime(bumped), decodeTime(cancelled)
@@ -466,4 +472,14 @@ func queryOrders(ctx context.Context, q querier, query string, args ...any) ([]o
 		return nil, err
 	}
 	return out, nil
+}
+
+// encodeDone is the JSON array of done stations; station names are plain
+// words, so it cannot fail.
+func encodeDone(done []orders.Station) string {
+	if len(done) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(done)
+	return string(b)
 }

@@ -191,6 +191,7 @@ func diff(got, want orders.Order) string {
 	field("Status", got.Status == want.Status, got.Status, want.Status)
 	field("Rush", got.Rush == want.Rush, got.Rush, want.Rush)
 	field("Recalled", got.Recalled == want.Recalled, got.Recalled, want.Recalled)
+	field("Done", slices.Equal(got.Done, want.Done), got.Done, want.Done)
 	sameItems := slices.EqualFunc(got.Items, want.Items, func(a, b orders.Item) bool {
 		return a.Quantity == b.Quantity && a.Name == b.Name && a.Station == b.Station && slices.Equal(a.Modifiers, b.Modifiers)
 	})
@@ -345,11 +346,12 @@ func testUpdate(t *testing.T, f *fixture) {
 	o := at(1)
 	f.insert([]orders.Order{o, at(2)}, "key-1", "key-2")
 
-	// Everything changes in u; only status, recalled and the three
-	// times may reach the store.
+	// Everything changes in u; only status, recalled, the done stations
+	// and the three times may reach the store.
 	u := o
 	u.Status = orders.Bumped
 	u.Recalled = true
+	u.Done = []orders.Station{orders.Fry, orders.Grill}
 	u.FiredAt = o.PlacedAt.Add(time.Minute + 1)
 	u.BumpedAt = o.PlacedAt.Add(4*time.Minute + 2)
 	u.CancelledAt = o.PlacedAt.Add(9*time.Minute + 3)
@@ -364,7 +366,7 @@ func testUpdate(t *testing.T, f *fixture) {
 		t.Fatalf("Update: %v", err)
 	}
 	want := o
-	want.Status, want.Recalled = u.Status, u.Recalled
+	want.Status, want.Recalled, want.Done = u.Status, u.Recalled, u.Done
 	want.FiredAt, want.BumpedAt, want.CancelledAt = u.FiredAt, u.BumpedAt, u.CancelledAt
 	checkOrder(t, "Get after Update", f.get(1), want)
 	checkOrder(t, "the other order after Update", f.get(2), at(2))

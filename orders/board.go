@@ -330,11 +330,28 @@ func (b *Board) publish(e Event) {
 }
 
 // Tick announces that time passed, so that screens can show the tickets'
-// new ages. Call it every second or so.
+// new ages. Call it every second or so. With no open ticket it does
+// nothing.
 func (b *Board) Tick() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.publish(Event{Kind: EventTick})
+	if len(b.open) > 0 {
+		b.publish(Event{Kind: EventTick})
+	}
+}
+
+// Ticker calls Tick every interval until ctx is done.
+func (b *Board) Ticker(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			b.Tick()
+		}
+	}
 }
 
 // Snapshot returns the whole rail as an EventSnapshot at the current

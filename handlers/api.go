@@ -135,17 +135,15 @@ func (h *Handler) createOrder() http.Handler {
 // action that already holds answers 200 with the order unchanged.
 func (h *Handler) orderAction() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := orderID(r)
-		if err != nil {
-			h.writeAPIError(w, r, err)
+		a, err := newAction(r.PathValue("action"), r.PathValue("id"), r.URL.Query().Get("station"))
+		if errors.Is(err, errUnknownAction) {
+			writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("unknown action %q: use fire, bump, recall, cancel or done?station=...", r.PathValue("action"))})
 			return
 		}
-		action := r.PathValue("action")
-		if !validAction(action) {
-			writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("unknown action %q: use fire, bump, recall or cancel", action)})
-			return
+		var o orders.Order
+		if err == nil {
+			o, err = h.act(r.Context(), a)
 		}
-		o, err := h.act(r.Context(), action, id)
 		if err != nil {
 			h.writeAPIError(w, r, err)
 			return
@@ -154,20 +152,24 @@ func (h *Handler) orderAction() http.Handler {
 	})
 }
 
-// act does action to the order with the given ID.
-func (h *Handler) act(ctx context.Context, action string, id int64) (orders.Order, error) {
+// act does a.
+func (h *Handler) act(ctx context.Context, a action) (orders.Order, error) {
 	b := h.opts.Board
-	switch action {
+	switch a.name {
 	case "fire":
-		return b.Fire(ctx, id)
+		return b.Fire(ctx, a.id)
 	case "bump":
-		return b.Bump(ctx, id)
+		return b.Bump(ctx, a.id)
 	case "recall":
-		return b.Recall(ctx, id)
+		return b.Recall(ctx, a.id)
 	case "cancel":
-		return b.Cancel(ctx, id)
+		return b.Cancel(ctx, a.id)
+	case "done":
+		return b.BumpStation(ctx, a.id, a.station)
+	case "recall-last":
+		return b.RecallLast(ctx)
 	}
-	return orders.Order{}, fmt.Errorf("%w %q", errUnknownAction, action)
+	return orders.Order{}, fmt.Errorf("%w %q", errUnknownAction, a.name)
 }
 
 func orderID(r *http.Request) (int64, error) {

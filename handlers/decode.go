@@ -146,48 +146,67 @@ func jsonType(kind string) string {
 }
 
 // socketAction is a message a screen sends over the socket, as htmx's
-// hx-ws:send builds it from a control's name, value and hx-vals.
+// hx-ws:send builds it from a form's fields and hx-vals.
 type socketAction struct {
-	Action string          `json:"action"`
-	ID     json.RawMessage `json:"id"`
+	Action  string          `json:"action"`
+	ID      json.RawMessage `json:"id"`
+	Station string          `json:"station"`
 }
 
-// errUnknownAction is returned by decodeAction for a message that is not
-// an action the rail knows.
+// action is something a screen or the API asks to be done to an order.
+type action struct {
+	name    string // fire, bump, recall, cancel, done or recall-last
+	id      int64  // 0 for recall-last
+	station orders.Station
+}
+
+// errUnknownAction is returned for a message that is not an action the
+// rail knows.
 var errUnknownAction = errors.New("unknown action")
 
-// validAction reports whether a names something a screen or the API may
-// do to an order.
-func validAction(a string) bool {
-	switch a {
-	case "fire", "bump", "recall", "cancel":
+// validAction reports whether name is an action on one order.
+func validAction(name string) bool {
+	switch name {
+	case "fire", "bump", "recall", "cancel", "done":
 		return true
 	}
 	return false
 }
 
-// decodeAction reads an action message: {"action": "bump", "id": 7}, where
-// the ID may also be a string ("7"), as form values are.
-func decodeAction(data []byte) (action string, id int64, err error) {
-	var a socketAction
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&a); err != nil {
-		return "", 0, fmt.Errorf("not an action message: %w", err)
+// newAction checks an action's parts: the ID of an order (a positive whole
+// number, in a string as form values are, or a JSON number) and, for done,
+// the station.
+func newAction(name, id, station string) (action, error) {
+	a := action{name: name, station: orders.Station(strings.TrimSpace(station))}
+	if name == "recall-last" {
+		return a, nil
 	}
-	if !validAction(a.Action) {
-		return "", 0, fmt.Errorf("%w %q", errUnknownAction, a.Action)
+	if !validAction(name) {
+		return action{}, fmt.Errorf("%w %.40q", errUnknownAction, name)
 	}
-	raw := bytes.TrimSpace(a.ID)
-	if len(raw) > 0 && raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return "", 0, fmt.Errorf("action %s: bad id: %w", a.Action, err)
+	n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+	if err != nil || n < 1 {
+		return action{}, fmt.Errorf("action %s: the id must be a positive whole number, got %.40q: %w", name, id, orders.ErrNotFound)
+	}
+	a.id = n
+	if name == "done" && !a.station.Valid() {
+		return action{}, fmt.Errorf("action done: station must be grill, fry or shake, got %.40q: %w", station, orders.ErrInvalid)
+	}
+	return a, nil
+}
+
+// decodeAction reads an action message, such as {"action": "bump",
+// "id": 7} or {"action": "done", "id": "7", "station": "grill"}.
+func decodeAction(data []byte) (action, error) {
+	var m socketAction
+	if err := json.Unmarshal(data, &m); err != nil {
+		return action{}, fmt.Errorf("not an action message: %w", err)
+	}
+	id := string(bytes.TrimSpace(m.ID))
+	if strings.HasPrefix(id, `"`) {
+		if err := json.Unmarshal(m.ID, &id); err != nil {
+			return action{}, fmt.Errorf("action %s: bad id: %w", m.Action, err)
 		}
-		raw = []byte(strings.TrimSpace(s))
 	}
-	id, err = strconv.ParseInt(string(raw), 10, 64)
-	if err != nil || id < 1 {
-		return "", 0, fmt.Errorf("action %s: id must be a positive whole number, got %.40q", a.Action, a.ID)
-	}
-	return a.Action, id, nil
+	return newAction(m.Action, id, m.Station)
 }

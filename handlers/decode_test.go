@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -40,7 +41,7 @@ func FuzzDecodeOrder(f *testing.F) {
 		}
 		o := orders.Order{ID: 1, Number: 100, Destination: n.Destination, Status: orders.Received, Items: n.Items, Notes: n.Notes, Rush: n.Rush}
 		var buf bytes.Buffer
-		if err := views.Ticket("Socket Burger", o).Render(context.Background(), &buf); err != nil {
+		if err := views.Ticket(views.Screen{Store: "Socket Burger"}, time.Now(), o).Render(context.Background(), &buf); err != nil {
 			t.Fatal(err)
 		}
 		doc, err := html.Parse(&buf)
@@ -80,46 +81,55 @@ func FuzzDecodeAction(f *testing.F) {
 	f.Add([]byte(`{"action":"bump","id":-1}`))
 	f.Add([]byte(`{"action":"bump","id":1e3}`))
 	f.Add([]byte(`not json`))
+	f.Add([]byte(`{"action":"done","id":"4","station":"grill"}`))
+	f.Add([]byte(`{"action":"done","id":"4","station":"oven"}`))
+	f.Add([]byte(`{"action":"recall-last"}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		action, id, err := decodeAction(data)
+		a, err := decodeAction(data)
 		if err != nil {
 			return
 		}
-		if !validAction(action) || id < 1 {
-			t.Fatalf("accepted action %q on id %d", action, id)
+		switch {
+		case a.name == "recall-last":
+		case !validAction(a.name) || a.id < 1:
+			t.Fatalf("accepted action %q on id %d", a.name, a.id)
+		case a.name == "done" && !a.station.Valid():
+			t.Fatalf("accepted done for station %q", a.station)
 		}
 	})
 }
 
 func TestDecodeAction(t *testing.T) {
 	for _, tt := range []struct {
-		msg    string
-		action string
-		id     int64
-		err    error
+		msg  string
+		want action
+		err  error
 	}{
-		{`{"action":"bump","id":"7","headers":{"HX-Request":"true"}}`, "bump", 7, nil},
-		{`{"action":"fire","id":12}`, "fire", 12, nil},
-		{`{"action":"cancel","id":" 3 "}`, "cancel", 3, nil},
-		{`{"action":"dance","id":1}`, "", 0, errUnknownAction},
-		{`{"id":1}`, "", 0, errUnknownAction},
-		{`{"action":"bump"}`, "", 0, nil},
-		{`{"action":"bump","id":"x"}`, "", 0, nil},
-		{`{"action":"bump","id":0}`, "", 0, nil},
-		{`{"action":"bump","id":1.5}`, "", 0, nil},
-		{`hello`, "", 0, nil},
+		{`{"action":"bump","id":"7","headers":{"HX-Request":"true"}}`, action{name: "bump", id: 7}, nil},
+		{`{"action":"fire","id":12}`, action{name: "fire", id: 12}, nil},
+		{`{"action":"cancel","id":" 3 "}`, action{name: "cancel", id: 3}, nil},
+		{`{"action":"done","id":"5","station":"fry"}`, action{name: "done", id: 5, station: orders.Fry}, nil},
+		{`{"action":"recall-last"}`, action{name: "recall-last"}, nil},
+		{`{"action":"done","id":"5","station":"oven"}`, action{}, orders.ErrInvalid},
+		{`{"action":"dance","id":1}`, action{}, errUnknownAction},
+		{`{"id":1}`, action{}, errUnknownAction},
+		{`{"action":"bump"}`, action{}, orders.ErrNotFound},
+		{`{"action":"bump","id":"x"}`, action{}, orders.ErrNotFound},
+		{`{"action":"bump","id":0}`, action{}, orders.ErrNotFound},
+		{`{"action":"bump","id":1.5}`, action{}, orders.ErrNotFound},
+		{`hello`, action{}, nil},
 	} {
-		action, id, err := decodeAction([]byte(tt.msg))
-		if tt.action == "" {
+		got, err := decodeAction([]byte(tt.msg))
+		if tt.want.name == "" {
 			if err == nil {
-				t.Errorf("%s: accepted as %s %d", tt.msg, action, id)
+				t.Errorf("%s: accepted as %+v", tt.msg, got)
 			} else if tt.err != nil && !errors.Is(err, tt.err) {
 				t.Errorf("%s: %v, want %v", tt.msg, err, tt.err)
 			}
 			continue
 		}
-		if err != nil || action != tt.action || id != tt.id {
-			t.Errorf("%s: %q %d %v, want %q %d", tt.msg, action, id, err, tt.action, tt.id)
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %+v %v, want %+v", tt.msg, got, err, tt.want)
 		}
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ticketrail/ticketrail/orders"
+	"github.com/ticketrail/ticketrail/views"
 )
 
 // BenchmarkDeliver delivers one event per iteration to n in-process
@@ -17,7 +19,8 @@ func BenchmarkDeliver(b *testing.B) {
 	for _, n := range []int{1, 100, 10_000} {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
 			board := orders.NewBoard(orders.BoardConfig{})
-			f := newFrames(DefaultStore)
+			var renders atomic.Int64
+			f := newFrames(views.Screen{Store: DefaultStore}, &renders)
 			ctx, cancel := context.WithCancel(b.Context())
 			var received sync.WaitGroup // one count per subscriber per event
 			var stopped sync.WaitGroup
@@ -52,7 +55,7 @@ func BenchmarkDeliver(b *testing.B) {
 				{Quantity: 1, Name: "French Fries", Station: orders.Fry},
 				{Quantity: 1, Name: "Chocolate Shake", Station: orders.Shake},
 			}}
-			before := f.renders.Load()
+			before := renders.Load()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
@@ -63,7 +66,7 @@ func BenchmarkDeliver(b *testing.B) {
 				received.Wait()
 			}
 			b.StopTimer()
-			b.ReportMetric(float64(f.renders.Load()-before)/float64(b.N), "renders/op")
+			b.ReportMetric(float64(renders.Load()-before)/float64(b.N), "renders/op")
 			cancel()
 			stopped.Wait()
 		})
@@ -75,7 +78,8 @@ func BenchmarkDeliver(b *testing.B) {
 // rendered once and each of 20 events once.
 func TestDeliverRendersOncePerEvent(t *testing.T) {
 	board := orders.NewBoard(orders.BoardConfig{})
-	f := newFrames(DefaultStore)
+	var renders atomic.Int64
+	f := newFrames(views.Screen{Store: DefaultStore}, &renders)
 	const subscribers, events = 1000, 20
 	var started, done sync.WaitGroup
 	started.Add(subscribers)
@@ -106,7 +110,48 @@ func TestDeliverRendersOncePerEvent(t *testing.T) {
 		}
 	}
 	done.Wait()
-	if got := f.renders.Load(); got != 1+events {
+	if got := renders.Load(); got != 1+events {
 		t.Errorf("%d renders of 1 snapshot and %d events to %d subscribers, want %d", got, events, subscribers, 1+events)
+	}
+}
+
+// TestRendersOncePerView spreads 1000 subscribers over three kinds of
+// screen: each event is rendered exactly once per kind.
+func TestRendersOncePerView(t *testing.T) {
+	board := orders.NewBoard(orders.BoardConfig{})
+	h := New(Options{Board: board})
+	screens := []*frames{h.screens[""], h.screens[orders.Grill], h.screens[orders.Shake]}
+	const subscribers = 1000
+	var started, done sync.WaitGroup
+	started.Add(subscribers)
+	for i := range subscribers {
+		f := screens[i%len(screens)]
+		sub := board.Subscribe()
+		done.Go(func() {
+			defer sub.Close()
+			for {
+				e, err := sub.Next(t.Context())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				f.get(e)
+				if e.Kind == orders.EventSnapshot {
+					started.Done()
+					continue
+				}
+				return
+			}
+		})
+	}
+	started.Wait()
+	before := h.Renders()
+	if _, _, err := board.Place(t.Context(), orders.NewOrder{Destination: orders.Takeout, Items: []orders.Item{
+		{Quantity: 1, Name: "Hamburger", Station: orders.Grill}, {Quantity: 1, Name: "Cola", Station: orders.Shake}}}); err != nil {
+		t.Fatal(err)
+	}
+	done.Wait()
+	if got := h.Renders() - before; got != int64(len(screens)) {
+		t.Errorf("one event to %d sockets on %d kinds of screen: %d renders, want %d", subscribers, len(screens), got, len(screens))
 	}
 }

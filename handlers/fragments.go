@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -12,11 +11,18 @@ import (
 	"github.com/ticketrail/ticketrail/views"
 )
 
-// railFragment serves the bare rail block with every open ticket, for
-// pages that include it on the server.
+// railFragment serves the bare rail block with every open ticket the
+// screen of ?station= shows (every one for the expo), for pages that
+// include it on the server.
 func (h *Handler) railFragment() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.writeHTML(w, r, views.Rail(h.opts.Store, h.opts.Board.Open()))
+		st, err := stationOf(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		snap := h.opts.Board.Snapshot()
+		h.writeHTML(w, r, views.Rail(h.screen(st), snap.Now, snap.Orders))
 	})
 }
 
@@ -28,12 +34,17 @@ func (h *Handler) ticketFragment() http.Handler {
 			http.Error(w, "no such ticket", http.StatusNotFound)
 			return
 		}
+		st, err := stationOf(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
 		o, err := h.opts.Board.Order(id)
 		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
-		h.writeHTML(w, r, views.Ticket(h.opts.Store, o))
+		h.writeHTML(w, r, views.Ticket(h.screen(st), h.opts.Board.Now(), o))
 	})
 }
 
@@ -68,18 +79,19 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 }
 
 // pageAction does what a control on the page asks (fire, bump, recall,
-// cancel) when the page posts it instead of sending it over the socket.
-// Cross-site posts are refused (see Handler.csrf). An htmx request gets 204;
-// a plain form post is sent back to the page.
+// cancel, done, and recall-last at /recall) when the page posts it instead
+// of sending it over the socket. Cross-site posts are refused (see
+// Handler.csrf). An htmx request gets 204; a plain form post is sent back to
+// the page it came from.
 func (h *Handler) pageAction() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := orderID(r)
-		action := r.PathValue("action")
-		if err == nil && !validAction(action) {
-			err = fmt.Errorf("%w %q", errUnknownAction, action)
+		name, back := r.PathValue("action"), "../../"
+		if name == "" {
+			name, back = "recall-last", "./"
 		}
+		a, err := newAction(name, r.PathValue("id"), r.FormValue("station"))
 		if err == nil {
-			_, err = h.act(r.Context(), action, id)
+			_, err = h.act(r.Context(), a)
 		}
 		switch {
 		case errors.Is(err, errUnknownAction):
@@ -89,9 +101,13 @@ func (h *Handler) pageAction() http.Handler {
 		case r.Header.Get("HX-Request") != "":
 			w.WriteHeader(http.StatusNoContent)
 		default:
-			// Relative, so that it also leads back under a path prefix;
-			// http.Redirect would make it absolute.
-			w.Header().Set("Location", "../../")
+			// Relative, so that it also leads back under a path prefix
+			// (http.Redirect would make it absolute), to the screen the
+			// form was on.
+			if a.station != "" {
+				back += "?station=" + string(a.station)
+			}
+			w.Header().Set("Location", back)
 			w.WriteHeader(http.StatusSeeOther)
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -19,12 +20,12 @@ import (
 // of the ring; only a socket further behind would render an event again.
 const frameRing = 1024
 
-// frames renders each event once into the message every socket receives:
-// the first socket to need an event renders it, the others wait for and
-// share the same bytes.
+// frames renders each event once for one kind of screen into the message
+// every socket of that screen receives: the first socket to need an event
+// renders it, the others wait for and share the same bytes.
 type frames struct {
-	store   string
-	renders atomic.Int64
+	screen  views.Screen
+	renders *atomic.Int64 // shared by every screen's frames
 
 	mu   sync.Mutex
 	ring [frameRing]*frame
@@ -36,14 +37,19 @@ type frame struct {
 	version uint64
 	kind    orders.EventKind
 	once    sync.Once
-	data    []byte
-	// followUp, if not nil, is a message to send once the ticket's leaving
-	// animation is over: the removal of a bumped ticket.
+	// data is the message; empty when the event changes nothing the
+	// screen shows.
+	data []byte
+	// followUp, if not nil, is a message to send after delay: the removal
+	// of a ticket once its leaving animation is over.
 	followUp []byte
+	delay    time.Duration
 	err      error
 }
 
-func newFrames(store string) *frames { return &frames{store: store} }
+func newFrames(s views.Screen, renders *atomic.Int64) *frames {
+	return &frames{screen: s, renders: renders}
+}
 
 // get returns the rendered message for e, rendering it if no socket has yet.
 func (f *frames) get(e orders.Event) *frame {
@@ -64,25 +70,16 @@ func (f *frames) get(e orders.Event) *frame {
 
 func (fr *frame) render(f *frames, e orders.Event) {
 	f.renders.Add(1)
-	var c templ.Component
-	switch e.Kind {
-	case orders.EventSnapshot:
-		c = views.SnapshotMessage(f.store, e.Orders)
-	case orders.EventPlaced:
-		c = views.PlacedMessage(f.store, e.Order, e.Before)
-	case orders.EventRecalled:
-		c = views.RecalledMessage(f.store, e.Order, e.Before)
-	case orders.EventBumped, orders.EventCancelled:
-		c = views.LeavingMessage(f.store, e.Order)
-		fr.followUp, fr.err = render(views.RemoveMessage(e.Order.ID))
-	default:
-		c = views.ChangedMessage(f.store, e.Order)
-	}
-	if fr.err == nil {
-		fr.data, fr.err = render(c)
+	fr.data, fr.err = render(views.Message(f.screen, e))
+	if c, delay := views.FollowUp(f.screen, e); fr.err == nil && c != nil {
+		fr.followUp, fr.err = render(c)
+		fr.delay = delay
 	}
 	if fr.err != nil {
-		fr.err = fmt.Errorf("render %s event v%d: %w", e.Kind, e.Version, fr.err)
+		fr.err = fmt.Errorf("render %s event v%d for %q: %w", e.Kind, e.Version, f.screen.Station, fr.err)
+	}
+	if len(bytes.TrimSpace(fr.data)) == 0 {
+		fr.data = nil
 	}
 }
 

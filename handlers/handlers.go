@@ -13,19 +13,22 @@ import (
 	"maps"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/ticketrail/ticketrail/orders"
+	"github.com/ticketrail/ticketrail/views"
 )
 
 // Defaults for the zero values of Options.
 const (
 	DefaultStore        = "Socket Burger"
 	DefaultWriteTimeout = 10 * time.Second
-	DefaultRemoveAfter  = 400 * time.Millisecond
 	DefaultPingEvery    = 30 * time.Second
+	DefaultWarnAfter    = 5 * time.Minute
+	DefaultLateAfter    = 8 * time.Minute
 	// MaxMessageBytes is the largest message a screen may send; a larger
 	// one closes that socket with 1009 (message too big).
 	MaxMessageBytes = 4 << 10
@@ -52,21 +55,22 @@ type Options struct {
 	// that falls behind again while taking the snapshot meant to catch it
 	// up is closed with 1013, try again later.)
 	WriteTimeout time.Duration
-	// RemoveAfter is how long a bumped ticket plays its leaving animation
-	// before it is taken out of the DOM.
-	RemoveAfter time.Duration
 	// PingEvery is how often an idle socket is pinged, so that screens that
 	// vanished without closing are noticed.
 	PingEvery time.Duration
+	// WarnAfter and LateAfter are the ages at which a ticket's timer turns
+	// amber and red. Defaults DefaultWarnAfter and DefaultLateAfter.
+	WarnAfter, LateAfter time.Duration
 }
 
 // Handler is the rail's HTTP handler. Close it to close every WebSocket.
 type Handler struct {
-	opts   Options
-	log    *slog.Logger
-	mux    *http.ServeMux
-	frames *frames
-	csrf   *http.CrossOriginProtection
+	opts    Options
+	log     *slog.Logger
+	mux     *http.ServeMux
+	screens map[orders.Station]*frames // "" is the expo screen
+	renders atomic.Int64
+	csrf    *http.CrossOriginProtection
 
 	mu      sync.Mutex
 	closing bool
@@ -88,21 +92,46 @@ func New(opts Options) *Handler {
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = DefaultWriteTimeout
 	}
-	if opts.RemoveAfter <= 0 {
-		opts.RemoveAfter = DefaultRemoveAfter
-	}
 	if opts.PingEvery <= 0 {
 		opts.PingEvery = DefaultPingEvery
+	}
+	if opts.WarnAfter <= 0 {
+		opts.WarnAfter = DefaultWarnAfter
+	}
+	if opts.LateAfter <= 0 {
+		opts.LateAfter = DefaultLateAfter
 	}
 	h := &Handler{
 		opts:    opts,
 		log:     opts.Logger,
-		frames:  newFrames(opts.Store),
+		screens: make(map[orders.Station]*frames),
 		csrf:    http.NewCrossOriginProtection(),
 		sockets: make(map[*websocket.Conn]context.CancelFunc),
 	}
+	for _, st := range append([]orders.Station{""}, orders.Stations()...) {
+		h.screens[st] = newFrames(h.screen(st), &h.renders)
+	}
 	h.mux = h.routes()
 	return h
+}
+
+// screen returns what the screen of station st ("" for the expo) shows.
+func (h *Handler) screen(st orders.Station) views.Screen {
+	return views.Screen{Store: h.opts.Store, Station: st, WarnAfter: h.opts.WarnAfter, LateAfter: h.opts.LateAfter}
+}
+
+// errUnknownStation is returned by stationOf for a ?station= that names
+// no station.
+var errUnknownStation = errors.New("unknown station: use grill, fry or shake, or none for the expo")
+
+// stationOf returns the station a request's ?station= names, "" for the
+// expo screen.
+func stationOf(r *http.Request) (orders.Station, error) {
+	st := orders.Station(r.URL.Query().Get("station"))
+	if st != "" && !st.Valid() {
+		return "", errUnknownStation
+	}
+	return st, nil
 }
 
 // ServeHTTP serves the rail's routes.
@@ -111,9 +140,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Renders returns how many times an event or snapshot has been rendered
-// into a socket message. It grows by one per event, however many sockets
+// into a socket message. It grows by one per event for each kind of screen
+// (expo, grill, fry, shake) that has a socket open, however many sockets
 // receive it.
-func (h *Handler) Renders() int64 { return h.frames.renders.Load() }
+func (h *Handler) Renders() int64 { return h.renders.Load() }
 
 // Close closes every WebSocket with 1012 (service restart), so that pages
 // reconnect by themselves, and refuses new ones. It waits until the sockets'

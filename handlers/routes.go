@@ -14,6 +14,7 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("GET /fragments/rail", h.railFragment())
 	mux.Handle("GET /fragments/tickets/{id}", h.ticketFragment())
 	mux.Handle("POST /orders/{id}/{action}", h.csrf.Handler(h.pageAction()))
+	mux.Handle("POST /recall", h.csrf.Handler(h.pageAction()))
 	mux.Handle("/assets/", assets.Handler())
 	mux.Handle("GET /healthz", healthz())
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/coder/websocket"
@@ -21,6 +22,11 @@ var errTooSlow = errors.New("screen too slow")
 // and then one message per event, each rendered once for every socket.
 func (h *Handler) socket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st, err := stationOf(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
 			OriginPatterns: h.opts.OriginPatterns,
 			// Context takeover costs about a megabyte per socket, and
@@ -39,7 +45,7 @@ func (h *Handler) socket() http.Handler {
 			return
 		}
 		defer h.untrack(c)
-		if err := h.serveSocket(ctx, c); err != nil && !expectedClose(err) {
+		if err := h.serveSocket(ctx, c, h.screens[st]); err != nil && !expectedClose(err) {
 			h.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
 		}
 	})
@@ -47,7 +53,7 @@ func (h *Handler) socket() http.Handler {
 
 // serveSocket runs one socket until the screen goes away, the socket fails,
 // the handler is closed or ctx is cancelled, which drops the connection.
-func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn) error {
+func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, f *frames) error {
 	c.SetReadLimit(MaxMessageBytes)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -62,7 +68,7 @@ func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn) error {
 		readErr <- h.readLoop(ctx, c)
 		cancel()
 	}()
-	writeErr := h.writeLoop(ctx, c, sub)
+	writeErr := h.writeLoop(ctx, c, sub, f)
 	cancel()
 	rerr := <-readErr
 	c.CloseNow()
@@ -83,25 +89,25 @@ func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn) error {
 		if err != nil {
 			return err
 		}
-		action, id, err := decodeAction(data)
+		a, err := decodeAction(data)
 		if err != nil {
 			h.log.Info("socket message ignored", "err", err)
 			continue
 		}
-		switch _, err := h.act(ctx, action, id); {
+		switch _, err := h.act(ctx, a); {
 		case errors.Is(err, orders.ErrNotFound), errors.Is(err, orders.ErrConflict):
 			// Normal when two screens race: the board's events already
 			// show both screens the truth.
-			h.log.Info("socket action not done", "action", action, "id", id, "err", err)
+			h.log.Info("socket action not done", "action", a.name, "id", a.id, "err", err)
 		case err != nil:
-			h.log.Error("socket action failed", "action", action, "id", id, "err", err)
+			h.log.Error("socket action failed", "action", a.name, "id", a.id, "err", err)
 		}
 	}
 }
 
 // writeLoop sends the subscription's events, and the follow-up removals of
 // leaving tickets once their animation is over, until an error.
-func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.Subscription) error {
+func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.Subscription, f *frames) error {
 	type followUp struct {
 		due  time.Time
 		data []byte
@@ -137,13 +143,15 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 			}
 			continue
 		}
-		fr := h.frames.get(e)
+		fr := f.get(e)
 		if fr.err != nil {
 			return fr.err
 		}
 		overflows := sub.Overflows()
-		if err := h.write(ctx, c, fr.data); err != nil {
-			return err
+		if fr.data != nil {
+			if err := h.write(ctx, c, fr.data); err != nil {
+				return err
+			}
 		}
 		if e.Kind == orders.EventSnapshot {
 			if overflows > 0 && sub.Overflows() > overflows {
@@ -157,7 +165,8 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 			pending = pending[:0]
 		}
 		if fr.followUp != nil {
-			pending = append(pending, followUp{time.Now().Add(h.opts.RemoveAfter), fr.followUp})
+			pending = append(pending, followUp{time.Now().Add(fr.delay), fr.followUp})
+			slices.SortStableFunc(pending, func(a, b followUp) int { return a.due.Compare(b.due) })
 		}
 	}
 }

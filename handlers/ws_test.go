@@ -163,7 +163,7 @@ func ids(ts []ticket) []string {
 }
 
 func TestSocketSendsSnapshotFirstThenEachEventOnce(t *testing.T) {
-	r := newRig(t, handlers.Options{RemoveAfter: 50 * time.Millisecond})
+	r := newRig(t, handlers.Options{})
 	a, b := r.place(t), r.place(t)
 	c := dial(t, wsURL(r.srv.URL)+"/ws")
 
@@ -474,5 +474,46 @@ func TestSocketsLeaveNothingBehind(t *testing.T) {
 			t.Fatalf("%d subscribers and %d goroutines left (%d before)", r.board.Subscribers(), runtime.NumGoroutine(), before)
 		}
 		time.Sleep(10 * time.Millisecond) // polling for the cleanup, not synchronising
+	}
+}
+
+// TestSocketActions sends actions as hx-ws:send does: they act on the
+// board, and actions on unknown or already bumped tickets are harmless:
+// no second event, no crash, the socket stays open.
+func TestSocketActions(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	c := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, c)
+	o := r.place(t)
+	read(t, c)
+	send := func(msg string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		defer cancel()
+		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(fmt.Sprintf(`{"action":"fire","id":"%d","headers":{"HX-Request":"true"}}`, o.ID))
+	if m := read(t, c); len(m.oob) != 1 || m.oob[0].status != "fired" {
+		t.Fatalf("after fire: %+v", m)
+	}
+	send(fmt.Sprintf(`{"action":"bump","id":"%d"}`, o.ID))
+	send(fmt.Sprintf(`{"action":"bump","id":"%d"}`, o.ID)) // a queued retry
+	send(`{"action":"bump","id":"999"}`)
+	send(`{"action":"dance","id":"1"}`)
+	send(`{"action":"done","id":"1","station":"oven"}`)
+	send(`not even json`)
+	if m := read(t, c); len(m.oob) != 1 || m.oob[0].status != "bumped" {
+		t.Fatalf("after bump: %+v", m)
+	}
+	read(t, c) // the removal once the ticket has left
+	next := r.place(t)
+	m := read(t, c)
+	if len(m.partials) == 0 || !slices.Contains(ids(m.partials[len(m.partials)-1].tickets), fmt.Sprintf("ticket-%d", next.ID)) {
+		t.Fatalf("after the harmless actions, the next order came as %+v", m)
+	}
+	if v := r.board.Version(); v != 4 {
+		t.Errorf("board at version %d, want 4 (place, fire, bump, place)", v)
 	}
 }

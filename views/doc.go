@@ -1,21 +1,46 @@
-// Package views renders the kitchen rail: the full page, the rail of open
-// tickets, each ticket as a thermal-printer slip, and the WebSocket messages
-// that keep every kitchen screen in step.
+// Package views renders the kitchen rail: the full page of one kitchen
+// screen, the rail of open tickets, each ticket as a thermal-printer slip,
+// the all-day and recall panels, and the WebSocket messages that keep every
+// screen in step.
+//
+// A Screen says what one kind of screen shows: the expo screen (every open
+// ticket, every item, which stations are done) or one station's screen (the
+// tickets that still have items for that station, only those items).
+// Message renders, once per event and per Screen, the socket message that
+// every screen of that kind receives; FollowUp the message that removes a
+// ticket once its exit animation is over.
 //
 // Every component is a pure function of its arguments and escapes all text it
-// is given. The page links the stylesheet assets/rail.css, htmx 4 and its
-// hx-ws extension; the messages are HTML fragments that hx-ws swaps into the
-// page (see SnapshotMessage, PlacedMessage, ChangedMessage, LeavingMessage and
-// RemoveMessage).
+// is given. Tickets' ages are measured against the server's time passed in
+// (PageData.Now, orders.Event.Now), never a screen's clock. The page links the
+// stylesheet assets/rail.css, htmx 4 and its hx-ws extension; it has no
+// inline script or style, and needs 'unsafe-eval' in script-src for htmx's
+// hx-on, trigger filters and js: values.
 //
 // DOM contract: the rail is <div id="rail" class="rail">, whose only children
-// are tickets, oldest first. Each ticket is
+// are tickets in rail order. Each ticket is
 //
-//	<article class="ticket ..." id="ticket-{ID}" data-order-id="{ID}" data-status="{Status}">
+//	<article class="ticket status-{Status} [rush] [recalled] [ready] [arriving|leaving [voided]]"
+//	         id="ticket-{ID}" data-order-id="{ID}" data-status="{Status}">
 //
-// Inner parts of a ticket carry a class and a matching data-testid: store,
-// placed, number, destination (upper case, with data-destination), status,
-// item (with data-station), quantity, name, modifier, note and count. Around
-// the rail, data-testid marks header-store, rail-empty, tally, more-left and
-// more-right.
+// and its timer is <span id="age-{ID}" class="age [warn|late]">. Inner parts
+// of a ticket carry a data-testid: store, placed, number, age, destination
+// (upper case, with data-destination), rush, recalled, status, fire, item
+// (with data-station), quantity, name, modifier, others, note, station (with
+// data-station, class done), count, bump, void and void-stamp. Around the
+// rail: header-store, screen-name, screen-link, recall-last, recall-panel,
+// recall-count, recall-list, recall-item, recall, all-day, all-day-item (with
+// data-name), connection, bump-key, recall-key, rail-empty, tally, more-left
+// and more-right.
+//
+// Controls are plain forms that post to a relative URL (orders/{ID}/fire,
+// bump, cancel, recall, done; recall) and carry hx-ws:send, so that with
+// htmx their fields go over the socket as JSON instead:
+//
+//	{"action": "fire"|"bump"|"cancel"|"recall", "id": "7"}
+//	{"action": "done", "id": "7", "station": "grill"}
+//	{"action": "recall-last"}
+//
+// plus the "headers" object that hx-ws adds. IDs are strings, as form values
+// are.
 package views

@@ -9,16 +9,129 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "github.com/ticketrail/ticketrail/orders"
+import (
+	"time"
 
-// SnapshotMessage is a WebSocket message that replaces every ticket on the
-// rail with the tickets of os, in order:
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// Message is the WebSocket message that brings screen s up to date with
+// event e: HTML fragments that htmx's hx-ws extension swaps into the page.
+// It renders nothing at all (empty output) when e changes nothing s shows;
+// don't send an empty message. Every message is a sequence of top-level
+// elements, so messages stay valid when concatenated.
 //
-//	<hx-partial hx-target="#rail" hx-swap="innerHTML">…tickets…</hx-partial>
+//   - snapshot: <hx-partial hx-target="#rail" hx-swap="innerHTML"> with
+//     every ticket s shows, then the all-day panel, the recall list and its
+//     count out of band, and the connection banner, hidden, out of band.
+//   - placed: the ticket (class arriving) inserted where it hangs on s:
+//     <hx-partial hx-target="#ticket-{next}" hx-swap="beforebegin">, next
+//     being the next ticket after it in e.Orders that s shows, or
+//     <hx-partial hx-target="#rail" hx-swap="beforeend">; and the all-day
+//     panel.
+//   - recalled: like placed, after <hx-partial hx-target="#ticket-{ID}"
+//     hx-swap="delete">, which drops an old node that may still be
+//     leaving; and the recall list.
+//   - fired, and station-done on the expo screen: the ticket out of band,
+//     hx-swap-oob="outerMorph", keeping its node and its place.
+//   - station-done on the screen of e.Station, and bumped: the ticket
+//     morphed with class leaving (a CSS exit animation); see FollowUp.
+//     Bumped also sends the recall list, to every screen.
+//   - cancelled: the ticket morphed with classes leaving and voided: a VOID
+//     stamp across it for about 3 s, then the exit animation.
+//   - tick: every timer s shows, <span id="age-{ID}" class="age [warn|late]"
+//     hx-swap-oob="true">m:ss</span>.
 //
-// Send it when a socket opens (also after a reconnect); its tickets do not
-// animate. With no orders it empties the rail.
-func SnapshotMessage(store string, os []orders.Order) templ.Component {
+// The all-day panel (<aside id="all-day">), the recall list (<ol
+// id="recall-list">) and its count (<span id="recall-count">) are sent with
+// hx-swap-oob="true" when they change. An out-of-band element whose target
+// the page lacks is ignored by htmx.
+func Message(s Screen, e orders.Event) templ.Component {
+	p := planFor(s, e)
+	if p.empty() {
+		return templ.NopComponent
+	}
+	return message(s, e, p)
+}
+
+// FollowUp returns the message to send d after Message(s, e), or nil, 0:
+// the removal of a ticket that Message sent on its way out, once its exit
+// animation is over (about 400 ms; 3.5 s for a voided ticket):
+//
+//	<hx-partial hx-target="#ticket-{ID}.leaving" hx-swap="delete"></hx-partial>
+//
+// Only a ticket that still has the class leaving goes: one recalled in the
+// meantime survives, and where there is no such ticket nothing happens.
+func FollowUp(s Screen, e orders.Event) (templ.Component, time.Duration) {
+	switch planFor(s, e).morph {
+	case "leaving":
+		return removeMessage(e.Order.ID), leaveDelay
+	case "leaving voided":
+		return removeMessage(e.Order.ID), voidDelay
+	}
+	return nil, 0
+}
+
+// plan is what one message does on one screen.
+type plan struct {
+	snapshot bool           // replace the rail's tickets
+	remove   bool           // delete the order's old node first
+	insert   bool           // hang the order's ticket in front of before
+	before   int64          // 0: at the end of the rail
+	morph    string         // morph the order's ticket: "-" as it is, or its extra classes
+	ages     []orders.Order // whose timers to update
+	allDay   bool           // replace the all-day panel
+	recall   bool           // replace the recall list and its count
+	banner   bool           // hide the connection banner
+}
+
+func (p plan) empty() bool {
+	return !p.snapshot && !p.remove && !p.insert && p.morph == "" && len(p.ages) == 0 && !p.allDay && !p.recall && !p.banner
+}
+
+// planFor decides what event e changes on screen s.
+func planFor(s Screen, e orders.Event) plan {
+	var p plan
+	o := e.Order
+	switch e.Kind {
+	case orders.EventSnapshot:
+		p.snapshot, p.allDay, p.recall, p.banner = true, true, true, true
+	case orders.EventPlaced, orders.EventRecalled:
+		p.recall = e.Kind == orders.EventRecalled
+		if s.Shows(o) {
+			p.remove = e.Kind == orders.EventRecalled
+			p.insert, p.before, p.allDay = true, s.before(e.Orders, o), true
+		}
+	case orders.EventFired:
+		if s.Shows(o) {
+			p.morph = "-"
+		}
+	case orders.EventStationDone:
+		switch {
+		case s.expo():
+			if s.Shows(o) {
+				p.morph = "-"
+			}
+		case s.Station == e.Station && o.Status.Open() && len(o.ItemsFor(s.Station)) > 0:
+			p.morph, p.allDay = "leaving", true
+		}
+	case orders.EventBumped:
+		p.recall = true
+		if s.holds(o) {
+			p.morph, p.allDay = "leaving", true
+		}
+	case orders.EventCancelled:
+		if s.holds(o) {
+			p.morph, p.allDay = "leaving voided", true
+		}
+	case orders.EventTick:
+		p.ages = s.shown(e.Orders)
+	}
+	return p
+}
+
+// message renders plan p of event e on screen s.
+func message(s Screen, e orders.Event, p plan) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -35,116 +148,103 @@ func SnapshotMessage(store string, os []orders.Order) templ.Component {
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<hx-partial hx-target=\"#rail\" hx-swap=\"innerHTML\">")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		for _, o := range os {
-			templ_7745c5c3_Err = Ticket(store, o).Render(ctx, templ_7745c5c3_Buffer)
+		if p.snapshot {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<hx-partial hx-target=\"#rail\" hx-swap=\"innerHTML\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			for _, o := range s.shown(e.Orders) {
+				templ_7745c5c3_Err = Ticket(s, e.Now, o).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</hx-partial> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</hx-partial>")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		return nil
-	})
-}
-
-// PlacedMessage is a WebSocket message that hangs the ticket of a new order
-// in its place: in front of the ticket with ID before, or at the end of the
-// rail when before is 0:
-//
-//	<hx-partial hx-target="#rail" hx-swap="beforeend"><article class="ticket … arriving" …>…</article></hx-partial>
-//	<hx-partial hx-target="#ticket-{before}" hx-swap="beforebegin">…</hx-partial>
-//
-// The ticket carries the class arriving, which plays the arrival animation.
-func PlacedMessage(store string, o orders.Order, before int64) templ.Component {
-	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
-		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
-		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
-			return templ_7745c5c3_CtxErr
-		}
-		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
-		if !templ_7745c5c3_IsBuffer {
-			defer func() {
-				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err == nil {
-					templ_7745c5c3_Err = templ_7745c5c3_BufErr
-				}
-			}()
-		}
-		ctx = templ.InitializeContext(ctx)
-		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Var3 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
-			templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
-			templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
-			if !templ_7745c5c3_IsBuffer {
-				defer func() {
-					templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
-					if templ_7745c5c3_Err == nil {
-						templ_7745c5c3_Err = templ_7745c5c3_BufErr
-					}
-				}()
-			}
-			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = ticket(store, o, "arriving", nil).Render(ctx, templ_7745c5c3_Buffer)
+		if p.remove {
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<hx-partial hx-target=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			return nil
-		})
-		templ_7745c5c3_Err = insertPartial(before).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
+			var templ_7745c5c3_Var2 string
+			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(e.Order.ID)).Resolve(ctx)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 134, Col: 52}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\" hx-swap=\"delete\"></hx-partial> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
-		return nil
-	})
-}
-
-// RecalledMessage is a WebSocket message that brings a recalled ticket back
-// to its place, like PlacedMessage. It first removes the ticket's old node,
-// which may still be on its way out, so that no screen ever shows a ticket
-// twice.
-func RecalledMessage(store string, o orders.Order, before int64) templ.Component {
-	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
-		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
-		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
-			return templ_7745c5c3_CtxErr
-		}
-		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
-		if !templ_7745c5c3_IsBuffer {
-			defer func() {
-				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err == nil {
-					templ_7745c5c3_Err = templ_7745c5c3_BufErr
+		if p.insert {
+			templ_7745c5c3_Var3 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
+				templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
+				templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
+				if !templ_7745c5c3_IsBuffer {
+					defer func() {
+						templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
+						if templ_7745c5c3_Err == nil {
+							templ_7745c5c3_Err = templ_7745c5c3_BufErr
+						}
+					}()
 				}
-			}()
+				ctx = templ.InitializeContext(ctx)
+				templ_7745c5c3_Err = ticket(s, e.Now, e.Order, "arriving", nil).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				return nil
+			})
+			templ_7745c5c3_Err = insertPartial(p.before).Render(templ.WithChildren(ctx, templ_7745c5c3_Var3), templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
-		ctx = templ.InitializeContext(ctx)
-		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<hx-partial hx-target=\"")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
+		if p.morph == "-" {
+			templ_7745c5c3_Err = ticket(s, e.Now, e.Order, "", templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		} else if p.morph != "" {
+			templ_7745c5c3_Err = ticket(s, e.Now, e.Order, p.morph, templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
-		var templ_7745c5c3_Var5 string
-		templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(o.ID)).Resolve(ctx)
-		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 39, Col: 45}
+		for _, o := range p.ages {
+			templ_7745c5c3_Err = timer(s, e.Now, o, true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
+		if p.allDay {
+			templ_7745c5c3_Err = allDay(s, e.Orders, true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "\" hx-swap=\"delete\"></hx-partial>")
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
+		if p.recall {
+			templ_7745c5c3_Err = recallList(s, e.Recent, true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = recallCount(e.Recent, true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
-		templ_7745c5c3_Err = PlacedMessage(store, o, before).Render(ctx, templ_7745c5c3_Buffer)
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
+		if p.banner {
+			templ_7745c5c3_Err = connectionBanner(true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
 		}
 		return nil
 	})
@@ -168,14 +268,14 @@ func insertPartial(before int64) templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var6 := templ.GetChildren(ctx)
+		templ_7745c5c3_Var4 := templ.GetChildren(ctx)
 		ctx = templ.ClearChildren(ctx)
 		if before == 0 {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<hx-partial hx-target=\"#rail\" hx-swap=\"beforeend\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templ_7745c5c3_Var6.Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = templ_7745c5c3_Var4.Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -188,12 +288,12 @@ func insertPartial(before int64) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var7 string
-			templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(before)).Resolve(ctx)
+			var templ_7745c5c3_Var5 string
+			templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(before)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 51, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 169, Col: 48}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -201,7 +301,7 @@ func insertPartial(before int64) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templ_7745c5c3_Var6.Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = templ_7745c5c3_Var4.Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -214,81 +314,9 @@ func insertPartial(before int64) templ.Component {
 	})
 }
 
-// ChangedMessage is a WebSocket message that replaces the ticket of o in
-// place, keeping its DOM node (and its place on the rail):
-//
-//	<article class="ticket …" id="ticket-{ID}" … hx-swap-oob="outerMorph">…</article>
-//
-// A screen that does not show the ticket ignores it.
-func ChangedMessage(store string, o orders.Order) templ.Component {
-	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
-		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
-		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
-			return templ_7745c5c3_CtxErr
-		}
-		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
-		if !templ_7745c5c3_IsBuffer {
-			defer func() {
-				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err == nil {
-					templ_7745c5c3_Err = templ_7745c5c3_BufErr
-				}
-			}()
-		}
-		ctx = templ.InitializeContext(ctx)
-		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = ticket(store, o, "", templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		return nil
-	})
-}
-
-// LeavingMessage is a WebSocket message that morphs the ticket of a bumped or
-// cancelled order into its leaving state:
-//
-//	<article class="ticket … leaving" id="ticket-{ID}" … hx-swap-oob="outerMorph">…</article>
-//
-// The class leaving plays a CSS animation (about 300 ms) that pulls the
-// ticket down off the rail, fades it and closes the gap; the ticket stays in
-// the DOM, invisible, until RemoveMessage. No htmx swap delay is used, so
-// later messages are not held back.
-func LeavingMessage(store string, o orders.Order) templ.Component {
-	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
-		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
-		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
-			return templ_7745c5c3_CtxErr
-		}
-		templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
-		if !templ_7745c5c3_IsBuffer {
-			defer func() {
-				templ_7745c5c3_BufErr := templruntime.ReleaseBuffer(templ_7745c5c3_Buffer)
-				if templ_7745c5c3_Err == nil {
-					templ_7745c5c3_Err = templ_7745c5c3_BufErr
-				}
-			}()
-		}
-		ctx = templ.InitializeContext(ctx)
-		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = ticket(store, o, "leaving", templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
-		if templ_7745c5c3_Err != nil {
-			return templ_7745c5c3_Err
-		}
-		return nil
-	})
-}
-
-// RemoveMessage is a WebSocket message that removes the ticket with the given
-// order ID, but only while it still has the class leaving:
-//
-//	<hx-partial hx-target="#ticket-{id}.leaving" hx-swap="delete"></hx-partial>
-//
-// A ticket recalled in the meantime (morphed back without leaving) survives,
-// and where no such ticket exists the message does nothing: htmx finds no
-// target, skips the swap and goes on with the next message. Send it once the
-// leaving animation is over, e.g. 400 ms after LeavingMessage.
-func RemoveMessage(id int64) templ.Component {
+// removeMessage removes the ticket with the given order ID, but only while
+// it still has the class leaving.
+func removeMessage(id int64) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -309,12 +337,12 @@ func RemoveMessage(id int64) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		var templ_7745c5c3_Var11 string
-		templ_7745c5c3_Var11, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(id) + ".leaving").Resolve(ctx)
+		var templ_7745c5c3_Var7 string
+		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(id) + ".leaving").Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 90, Col: 56}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 178, Col: 56}
 		}
-		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var11)
+		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

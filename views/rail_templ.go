@@ -9,18 +9,22 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "github.com/ticketrail/ticketrail/orders"
+import (
+	"time"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
 
 // Rail renders the rail block: the metal bar, the scrolling #rail whose only
-// children are the tickets of os in order (the newest last), the empty state
-// the number of open tickets and the two counts of tickets out of sight to
-// the left and to the right.
+// children are the tickets of os that screen s shows, in rail order, aged at
+// the server's time now; the empty state, the number of open tickets and the
+// two counts of tickets out of sight to the left and to the right.
 //
 // The empty state and the counts are pure CSS (assets/rail.css): the empty
 // state shows while #rail has no .ticket, and each count shows, on its side,
 // how many tickets are more than half out of sight, hiding itself at zero.
 // Tickets with class leaving are not counted.
-func Rail(store string, os []orders.Order) templ.Component {
+func Rail(s Screen, now time.Time, os []orders.Order) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -41,8 +45,8 @@ func Rail(store string, os []orders.Order) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		for _, o := range os {
-			templ_7745c5c3_Err = Ticket(store, o).Render(ctx, templ_7745c5c3_Buffer)
+		for _, o := range s.shown(os) {
+			templ_7745c5c3_Err = Ticket(s, now, o).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

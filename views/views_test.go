@@ -18,6 +18,16 @@ import (
 
 const store = "Harbor Street Burgers"
 
+// The screens the tests render for.
+var (
+	expo  = Screen{Store: store}
+	grill = Screen{Store: store, Station: orders.Grill}
+	fry   = Screen{Store: store, Station: orders.Fry}
+)
+
+// now is the server's time in the tests: sampleOrder was placed 4:30 ago.
+var now = time.Date(2026, 3, 14, 9, 10, 0, 0, time.UTC)
+
 // sampleOrder is a typical ticket: two items with modifiers, one without, and
 // a note.
 func sampleOrder() orders.Order {
@@ -198,6 +208,19 @@ func isAncestor(a, n *html.Node) bool {
 	return false
 }
 
+// onlyClass returns the single element with the class.
+func onlyClass(t testing.TB, root *html.Node, class string) *html.Node {
+	t.Helper()
+	found := byClass(root, class)
+	if len(found) != 1 {
+		t.Fatalf("found %d elements with class %q, want 1", len(found), class)
+	}
+	return found[0]
+}
+
+// collapse is s with runs of white space collapsed, as text returns it.
+func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 func checkTicket(t *testing.T, n *html.Node, o orders.Order) {
 	t.Helper()
 	if n.Data != "article" {
@@ -218,9 +241,146 @@ func checkTicket(t *testing.T, n *html.Node, o orders.Order) {
 	}
 }
 
+// hiddenValues returns the hidden inputs of a form by name.
+func hiddenValues(form *html.Node) map[string]string {
+	v := map[string]string{}
+	for _, in := range byTag(form, "input") {
+		if attrOr(in, "type") == "hidden" {
+			v[attrOr(in, "name")] = attrOr(in, "value")
+		}
+	}
+	return v
+}
+
+// formOf returns the form around n.
+func formOf(t testing.TB, n *html.Node) *html.Node {
+	t.Helper()
+	for p := n; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && p.Data == "form" {
+			return p
+		}
+	}
+	t.Fatalf("<%s> is not in a form", n.Data)
+	return nil
+}
+
+// checkControl checks that button b submits a plain form that posts to
+// action and also sends over the socket, with the given hidden values.
+func checkControl(t *testing.T, b *html.Node, action string, values map[string]string) {
+	t.Helper()
+	if b.Data != "button" || attrOr(b, "type") != "submit" {
+		t.Errorf("control is <%s type=%q>, want <button type=submit>", b.Data, attrOr(b, "type"))
+	}
+	f := formOf(t, b)
+	if got := attrOr(f, "method"); got != "post" {
+		t.Errorf("form method = %q, want post", got)
+	}
+	if got := attrOr(f, "action"); got != action {
+		t.Errorf("form action = %q, want %q", got, action)
+	}
+	if _, ok := attr(f, "hx-ws:send"); !ok {
+		t.Error("form has no hx-ws:send")
+	}
+	if got := hiddenValues(f); !mapsEqual(got, values) {
+		t.Errorf("form values = %v, want %v", got, values)
+	}
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
 func TestTicketID(t *testing.T) {
 	if got := TicketID(42); got != "ticket-42" {
 		t.Errorf("TicketID(42) = %q, want ticket-42", got)
+	}
+}
+
+func TestShows(t *testing.T) {
+	done := order(1, orders.Fired)
+	done.Done = []orders.Station{orders.Grill}
+	grillOnly := order(2, orders.Received)
+	grillOnly.Items = grillOnly.ItemsFor(orders.Grill)
+	for _, tc := range []struct {
+		name              string
+		o                 orders.Order
+		expo, grill, fry_ bool
+	}{
+		{"received", order(1, orders.Received), true, true, true},
+		{"fired", order(1, orders.Fired), true, true, true},
+		{"bumped", order(1, orders.Bumped), false, false, false},
+		{"cancelled", order(1, orders.Cancelled), false, false, false},
+		{"grill done", done, true, false, true},
+		{"grill only", grillOnly, true, true, false},
+	} {
+		for _, sc := range []struct {
+			s    Screen
+			want bool
+		}{{expo, tc.expo}, {grill, tc.grill}, {fry, tc.fry_}} {
+			if got := sc.s.Shows(tc.o); got != sc.want {
+				t.Errorf("%s: Screen{Station: %q}.Shows = %v, want %v", tc.name, sc.s.Station, got, sc.want)
+			}
+		}
+	}
+	if (Screen{Station: "bakery"}).Shows(order(1, orders.Received)) {
+		t.Error("a screen of an unknown station shows a ticket")
+	}
+}
+
+func TestTimer(t *testing.T) {
+	o := sampleOrder()
+	custom := Screen{Store: store, WarnAfter: time.Minute, LateAfter: 2 * time.Minute}
+	for _, tc := range []struct {
+		s     Screen
+		age   time.Duration
+		text  string
+		class string
+	}{
+		{expo, 0, "0:00", ""},
+		{expo, 9 * time.Second, "0:09", ""},
+		{expo, 4*time.Minute + 59*time.Second, "4:59", ""},
+		{expo, 4*time.Minute + 59*time.Second + 900*time.Millisecond, "4:59", ""},
+		{expo, 5 * time.Minute, "5:00", "warn"},
+		{expo, 7*time.Minute + 59*time.Second, "7:59", "warn"},
+		{expo, 8 * time.Minute, "8:00", "late"},
+		{expo, 75*time.Minute + 3*time.Second, "75:03", "late"},
+		{expo, -30 * time.Second, "0:00", ""},
+		{custom, 59 * time.Second, "0:59", ""},
+		{custom, time.Minute, "1:00", "warn"},
+		{custom, 2 * time.Minute, "2:00", "late"},
+		{grill, 5 * time.Minute, "5:00", "warn"},
+	} {
+		n := one(t, Ticket(tc.s, o.PlacedAt.Add(tc.age), o))
+		age := onlyTestID(t, n, "age")
+		if got := attrOr(age, "id"); got != "age-7" {
+			t.Errorf("timer id = %q, want age-7", got)
+		}
+		if got := text(age); got != tc.text {
+			t.Errorf("age %v: timer %q, want %q", tc.age, got, tc.text)
+		}
+		for _, c := range []string{"warn", "late"} {
+			if hasClass(age, c) != (c == tc.class) {
+				t.Errorf("age %v: timer class %q, want age %s", tc.age, attrOr(age, "class"), tc.class)
+			}
+		}
+		if !hasClass(age, "age") {
+			t.Errorf("timer class %q lacks age", attrOr(age, "class"))
+		}
+		if _, ok := attr(age, "hx-swap-oob"); ok {
+			t.Error("timer on a ticket has hx-swap-oob")
+		}
+		// The timer is in the ticket's head.
+		if !isAncestor(onlyClass(t, n, "ticket-head"), age) {
+			t.Error("timer is not in the ticket's head")
+		}
 	}
 }
 
@@ -228,13 +388,15 @@ func TestTicketContract(t *testing.T) {
 	for _, st := range []orders.Status{orders.Received, orders.Fired, orders.Bumped, orders.Cancelled} {
 		t.Run(string(st), func(t *testing.T) {
 			o := order(7, st)
-			n := one(t, Ticket(store, o))
+			n := one(t, Ticket(expo, now, o))
 			checkTicket(t, n, o)
 			if !hasClass(n, "status-"+string(st)) {
 				t.Errorf("class = %q, want status-%s", attrOr(n, "class"), st)
 			}
-			if hasClass(n, "arriving") || hasClass(n, "leaving") {
-				t.Errorf("plain ticket has class %q", attrOr(n, "class"))
+			for _, c := range []string{"arriving", "leaving", "voided", "rush", "recalled", "ready"} {
+				if hasClass(n, c) {
+					t.Errorf("plain ticket has class %q", c)
+				}
 			}
 			if _, ok := attr(n, "hx-swap-oob"); ok {
 				t.Error("plain ticket has hx-swap-oob")
@@ -242,12 +404,34 @@ func TestTicketContract(t *testing.T) {
 			if got := text(onlyTestID(t, n, "status")); got != string(st) {
 				t.Errorf("status text = %q, want %q", got, st)
 			}
+			// A void stamp only on a cancelled ticket; a hint to fire only
+			// on a received one.
+			if got := len(byTestID(n, "void-stamp")); got != map[bool]int{true: 1}[st == orders.Cancelled] {
+				t.Errorf("%d void stamps", got)
+			}
+			if got := len(byClass(n, "fire-hint")); got != map[bool]int{true: 1}[st == orders.Received] {
+				t.Errorf("%d fire hints", got)
+			}
 		})
 	}
 }
 
+func TestTicketFlags(t *testing.T) {
+	o := order(7, orders.Received)
+	o.Rush, o.Recalled = true, true
+	n := one(t, Ticket(expo, now, o))
+	for _, c := range []string{"rush", "recalled"} {
+		if !hasClass(n, c) {
+			t.Errorf("class %q lacks %s", attrOr(n, "class"), c)
+		}
+	}
+	if text(onlyTestID(t, n, "rush")) != "Rush" || text(onlyTestID(t, n, "recalled")) != "Recalled" {
+		t.Error("flags missing")
+	}
+}
+
 func TestTicketUnknownStatusHasNoStatusClass(t *testing.T) {
-	n := one(t, Ticket(store, order(3, orders.Status("weird status"))))
+	n := one(t, Ticket(expo, now, order(3, orders.Status("weird status"))))
 	if attrOr(n, "class") != "ticket" {
 		t.Errorf("class = %q, want ticket", attrOr(n, "class"))
 	}
@@ -258,7 +442,7 @@ func TestTicketUnknownStatusHasNoStatusClass(t *testing.T) {
 
 func TestTicketContent(t *testing.T) {
 	o := sampleOrder()
-	n := one(t, Ticket(store, o))
+	n := one(t, Ticket(expo, now, o))
 
 	if got := text(onlyTestID(t, n, "store")); got != store {
 		t.Errorf("store = %q, want %q", got, store)
@@ -270,7 +454,9 @@ func TestTicketContent(t *testing.T) {
 	if got := text(onlyTestID(t, n, "number")); got != "#123" {
 		t.Errorf("number = %q, want #123", got)
 	}
-	// The destination is upper-cased in the text itself.
+	if got := text(onlyTestID(t, n, "age")); got != "4:30" {
+		t.Errorf("age = %q, want 4:30", got)
+	}
 	dest := onlyTestID(t, n, "destination")
 	if got := text(dest); got != "DRIVE THRU" {
 		t.Errorf("destination = %q, want DRIVE THRU", got)
@@ -285,49 +471,25 @@ func TestTicketContent(t *testing.T) {
 	}
 	for i, it := range o.Items {
 		el := items[i]
-		if !hasClass(el, "item") {
-			t.Errorf("item %d class = %q", i, attrOr(el, "class"))
-		}
 		if got := attrOr(el, "data-station"); got != string(it.Station) {
 			t.Errorf("item %d data-station = %q, want %q", i, got, it.Station)
 		}
-		if got := text(onlyTestID(t, el, "quantity")); got != strconv.Itoa(it.Quantity) {
-			t.Errorf("item %d quantity = %q, want %d", i, got, it.Quantity)
+		line := onlyClass(t, el, "line")
+		if got, want := text(line), collapse(strconv.Itoa(it.Quantity)+" "+it.Name); got != want {
+			t.Errorf("item %d line = %q, want %q", i, got, want)
 		}
 		if got := text(onlyTestID(t, el, "name")); got != it.Name {
-			t.Errorf("item %d name = %q, want %q", i, got, it.Name)
+			t.Errorf("item %d name = %q", i, got)
 		}
-		line := byClass(el, "line")
-		if len(line) != 1 {
-			t.Fatalf("item %d has %d lines", i, len(line))
-		}
-		wantLine := strconv.Itoa(it.Quantity) + " " + it.Name
-		if got := text(line[0]); got != wantLine {
-			t.Errorf("item %d line = %q, want %q", i, got, wantLine)
-		}
-		// Each modifier is in a modifier element beneath its own item.
-		mods := byTestID(el, "modifier")
-		if got, want := texts(mods), it.Modifiers; !slices.Equal(got, want) {
-			t.Errorf("item %d modifiers = %q, want %q", i, got, want)
-		}
-		for _, m := range mods {
-			if !hasClass(m, "modifier") {
-				t.Errorf("modifier class = %q", attrOr(m, "class"))
-			}
+		if got := texts(byTestID(el, "modifier")); !slices.Equal(got, it.Modifiers) {
+			t.Errorf("item %d modifiers = %q, want %q", i, got, it.Modifiers)
 		}
 	}
-	if got := texts(byClass(n, "modifier")); len(got) != 3 {
-		t.Errorf("ticket has modifiers %q, want 3", got)
-	}
-
 	notes := byTestID(n, "note")
 	if got := texts(notes); !slices.Equal(got, o.Notes) {
 		t.Errorf("notes = %q, want %q", got, o.Notes)
 	}
 	for _, nt := range notes {
-		if !hasClass(nt, "note") {
-			t.Errorf("note class = %q", attrOr(nt, "class"))
-		}
 		for _, it := range items {
 			if isAncestor(it, nt) {
 				t.Errorf("note %q is inside an item", text(nt))
@@ -337,31 +499,137 @@ func TestTicketContent(t *testing.T) {
 	if got := text(onlyTestID(t, n, "count")); got != "6 items" {
 		t.Errorf("count = %q, want 6 items", got)
 	}
+	if got := byTestID(n, "others"); len(got) != 0 {
+		t.Errorf("the expo ticket says %q", texts(got))
+	}
 }
 
-func TestTicketWithoutModifiersOrNotes(t *testing.T) {
+func TestTicketStations(t *testing.T) {
 	o := sampleOrder()
-	o.Items = []orders.Item{{Quantity: 1, Name: "Fries", Station: orders.Fry}}
-	o.Notes = nil
-	o.Destination = orders.DiningRoom
-	n := one(t, Ticket(store, o))
-	for _, class := range []string{"modifiers", "modifier", "notes", "note"} {
-		if got := byClass(n, class); len(got) != 0 {
-			t.Errorf("found %d .%s, want none", len(got), class)
+	o.Done = []orders.Station{orders.Fry}
+	n := one(t, Ticket(expo, now, o))
+	sts := byTestID(n, "station")
+	var got []string
+	for _, s := range sts {
+		mark := ""
+		if hasClass(s, "done") {
+			mark = "+"
+		}
+		got = append(got, attrOr(s, "data-station")+mark)
+	}
+	if want := []string{"grill", "fry+", "shake"}; !slices.Equal(got, want) {
+		t.Errorf("stations %q, want %q", got, want)
+	}
+	if hasClass(n, "ready") {
+		t.Error("ticket ready with stations to go")
+	}
+	if got := texts(sts); !slices.Equal(got, []string{"Grill", "Fry", "Shake"}) {
+		t.Errorf("station names %q", got)
+	}
+	o.Done = orders.Stations()
+	if n := one(t, Ticket(expo, now, o)); !hasClass(n, "ready") {
+		t.Errorf("every station done, class %q, want ready", attrOr(n, "class"))
+	}
+	// A station's screen lists no stations.
+	if got := byTestID(one(t, Ticket(grill, now, sampleOrder())), "station"); len(got) != 0 {
+		t.Errorf("grill ticket lists %d stations", len(got))
+	}
+}
+
+func TestTicketControls(t *testing.T) {
+	o := sampleOrder()
+	n := one(t, Ticket(expo, now, o))
+
+	fire := onlyTestID(t, n, "fire")
+	checkControl(t, fire, "orders/7/fire", map[string]string{"action": "fire", "id": "7"})
+	head := onlyClass(t, n, "ticket-head")
+	if !isAncestor(head, fire) {
+		t.Error("fire button is not the ticket's head")
+	}
+	// The whole head is the button: number, age and destination are in it.
+	for _, id := range []string{"number", "age", "destination", "store"} {
+		if !isAncestor(fire, onlyTestID(t, n, id)) {
+			t.Errorf("%s is not in the fire button", id)
 		}
 	}
-	if got := text(onlyTestID(t, n, "destination")); got != "DINING ROOM" {
-		t.Errorf("destination = %q", got)
+
+	bump := onlyTestID(t, n, "bump")
+	checkControl(t, bump, "orders/7/bump", map[string]string{"action": "bump", "id": "7"})
+	if text(bump) != "Bump" {
+		t.Errorf("bump button says %q", text(bump))
 	}
-	if got := text(onlyTestID(t, n, "count")); got != "1 item" {
-		t.Errorf("count = %q, want 1 item", got)
+
+	void := onlyTestID(t, n, "void")
+	checkControl(t, void, "orders/7/cancel", map[string]string{"action": "cancel", "id": "7"})
+	more := onlyClass(t, n, "ticket-more")
+	if more.Data != "details" || !isAncestor(more, void) {
+		t.Error("Void is not behind <details class=ticket-more>")
+	}
+	if s := elementChildren(more); len(s) == 0 || s[0].Data != "summary" {
+		t.Error("details.ticket-more has no <summary> first")
+	}
+	if _, open := attr(more, "open"); open {
+		t.Error("details.ticket-more is open")
+	}
+
+	// On a station's screen the bump button is Done, for that station.
+	done := onlyTestID(t, one(t, Ticket(grill, now, o)), "bump")
+	checkControl(t, done, "orders/7/done", map[string]string{"action": "done", "id": "7", "station": "grill"})
+	if text(done) != "Done" {
+		t.Errorf("done button says %q", text(done))
+	}
+}
+
+func TestStationTicket(t *testing.T) {
+	o := sampleOrder()
+	for _, tc := range []struct {
+		s      Screen
+		items  []string
+		others string
+		count  string
+	}{
+		{grill, []string{"Double Burger"}, "+4 other items", "2 items"},
+		{fry, []string{"Fries"}, "+5 other items", "1 item"},
+		{Screen{Station: orders.Shake}, []string{"Chocolate Shake"}, "+3 other items", "3 items"},
+	} {
+		n := one(t, Ticket(tc.s, now, o))
+		checkTicket(t, n, o)
+		if got := texts(byTestID(n, "name")); !slices.Equal(got, tc.items) {
+			t.Errorf("%s: items %q, want %q", tc.s.Station, got, tc.items)
+		}
+		for _, it := range byTestID(n, "item") {
+			if attrOr(it, "data-station") != string(tc.s.Station) {
+				t.Errorf("%s: item of station %q", tc.s.Station, attrOr(it, "data-station"))
+			}
+		}
+		if got := text(onlyTestID(t, n, "others")); got != tc.others {
+			t.Errorf("%s: others = %q, want %q", tc.s.Station, got, tc.others)
+		}
+		if got := text(onlyTestID(t, n, "count")); got != tc.count {
+			t.Errorf("%s: count = %q, want %q", tc.s.Station, got, tc.count)
+		}
+		// Notes are for everyone.
+		if got := len(byTestID(n, "note")); got != 2 {
+			t.Errorf("%s: %d notes", tc.s.Station, got)
+		}
+	}
+
+	one1 := sampleOrder()
+	one1.Items = []orders.Item{one1.Items[0], {Quantity: 1, Name: "Cola", Station: orders.Shake}}
+	if got := text(onlyTestID(t, one(t, Ticket(grill, now, one1)), "others")); got != "+1 other item" {
+		t.Errorf("others = %q, want +1 other item", got)
+	}
+	only := sampleOrder()
+	only.Items = only.ItemsFor(orders.Grill)
+	if got := byTestID(one(t, Ticket(grill, now, only)), "others"); len(got) != 0 {
+		t.Errorf("a grill-only ticket says %q", texts(got))
 	}
 }
 
 // railParts renders a rail and returns its parts.
-func railParts(t *testing.T, os []orders.Order) (frame, rail, empty *html.Node) {
+func railParts(t *testing.T, s Screen, os []orders.Order) (frame, rail, empty *html.Node) {
 	t.Helper()
-	frame = one(t, Rail(store, os))
+	frame = one(t, Rail(s, now, os))
 	rail = byID(t, frame, "rail")
 	if !hasClass(rail, "rail") || rail.Data != "div" {
 		t.Errorf("#rail is <%s class=%q>, want <div class=rail>", rail.Data, attrOr(rail, "class"))
@@ -372,18 +640,13 @@ func railParts(t *testing.T, os []orders.Order) (frame, rail, empty *html.Node) 
 
 func TestRailEmpty(t *testing.T) {
 	for _, os := range [][]orders.Order{nil, {}} {
-		frame, rail, empty := railParts(t, os)
-		if c := elementChildren(rail); len(c) != 0 {
-			t.Errorf("#rail has %d children, want none", len(c))
-		}
+		frame, rail, empty := railParts(t, expo, os)
 		if rail.FirstChild != nil {
 			t.Errorf("#rail has content %q, want none", rail.FirstChild.Data)
 		}
 		if got := text(empty); got != "New orders will appear here" {
 			t.Errorf("empty state = %q", got)
 		}
-		// The empty state is toggled by CSS :has() on a sibling of #rail, so
-		// it must be outside #rail, next to it.
 		if isAncestor(rail, empty) || empty.Parent != rail.Parent || rail.Parent != frame {
 			t.Error("empty state is not a sibling of #rail in the frame")
 		}
@@ -391,365 +654,141 @@ func TestRailEmpty(t *testing.T) {
 }
 
 func TestRailTickets(t *testing.T) {
-	os := []orders.Order{order(3, orders.Received), order(1, orders.Fired), order(12, orders.Received)}
-	frame, rail, empty := railParts(t, os)
-	kids := elementChildren(rail)
-	if len(kids) != len(os) {
-		t.Fatalf("#rail has %d children, want %d", len(kids), len(os))
-	}
-	for i, k := range kids {
-		checkTicket(t, k, os[i])
-		if hasClass(k, "arriving") {
-			t.Errorf("ticket %d arrives on first paint", i)
-		}
-	}
-	for k := rail.FirstChild; k != nil; k = k.NextSibling {
-		if k.Type == html.TextNode && strings.TrimSpace(k.Data) != "" {
-			t.Errorf("#rail has text %q", k.Data)
-		}
-	}
-	// The counts must come after #rail in document order (CSS counters) and
-	// outside it.
-	sawRail := false
-	for _, c := range elementChildren(frame) {
-		if c == rail {
-			sawRail = true
-		}
-		for _, id := range []string{"more-left", "more-right", "tally", "rail-empty"} {
-			if attrOr(c, "data-testid") == id && !sawRail {
-				t.Errorf("%s comes before #rail", id)
-			}
-		}
-	}
-	if empty == nil {
-		t.Fatal("no empty state")
-	}
-	for _, id := range []string{"more-left", "more-right", "tally"} {
-		onlyTestID(t, frame, id)
-	}
-}
-
-var hostile = []string{
-	`<script>alert(1)</script>`,
-	`"><img src=x onerror=alert(1)>`,
-}
-
-func checkNoInjection(t *testing.T, root *html.Node, maxScripts int) {
-	t.Helper()
-	if got := byTag(root, "img"); len(got) != 0 {
-		t.Errorf("found %d <img> elements", len(got))
-	}
-	if got := byTag(root, "script"); len(got) > maxScripts {
-		t.Errorf("found %d <script> elements, want at most %d", len(got), maxScripts)
-	}
-	for _, n := range all(root, func(*html.Node) bool { return true }) {
-		for _, a := range n.Attr {
-			if strings.HasPrefix(strings.ToLower(a.Key), "on") {
-				t.Errorf("<%s> has event handler attribute %s=%q", n.Data, a.Key, a.Val)
-			}
-		}
-	}
-}
-
-func TestHostileText(t *testing.T) {
-	for _, bad := range hostile {
-		t.Run(bad, func(t *testing.T) {
-			o := sampleOrder()
-			o.Items = []orders.Item{{Quantity: 1, Name: bad, Station: orders.Grill, Modifiers: []string{bad}}}
-			o.Notes = []string{bad}
-
-			n := one(t, Ticket(bad, o))
-			checkNoInjection(t, n, 0)
-			checkTicket(t, n, o)
-			for _, id := range []string{"store", "name", "modifier", "note"} {
-				if got := text(onlyTestID(t, n, id)); got != strings.Join(strings.Fields(bad), " ") {
-					t.Errorf("%s text = %q, want %q", id, got, bad)
-				}
-			}
-
-			for _, c := range []templ.Component{
-				Rail(bad, []orders.Order{o}),
-				SnapshotMessage(bad, []orders.Order{o}),
-				PlacedMessage(bad, o, 0),
-				RecalledMessage(bad, o, 3),
-				ChangedMessage(bad, o),
-				LeavingMessage(bad, o),
-			} {
-				for _, el := range fragment(t, c) {
-					checkNoInjection(t, el, 0)
-				}
-			}
-
-			doc := document(t, Page(PageData{
-				Title: bad, Store: bad, CSSURL: "assets/rail.css", HTMXURL: "h.js", WSExtURL: "w.js", WSURL: "ws",
-				Orders: []orders.Order{o},
-			}))
-			checkNoInjection(t, doc, 2)
-			if got := text(onlyTestID(t, doc, "header-store")); got != strings.Join(strings.Fields(bad), " ") {
-				t.Errorf("header store = %q", got)
-			}
-			if got := text(byTag(doc, "title")[0]); got != strings.Join(strings.Fields(bad), " ") {
-				t.Errorf("title = %q", got)
-			}
-		})
-	}
-}
-
-func TestSnapshotMessage(t *testing.T) {
-	os := []orders.Order{order(1, orders.Received), order(2, orders.Fired)}
-	els := fragment(t, SnapshotMessage(store, os))
-	if len(els) != 1 {
-		t.Fatalf("%d top-level elements, want 1", len(els))
-	}
-	p := els[0]
-	if p.Data != "hx-partial" || attrOr(p, "hx-target") != "#rail" || attrOr(p, "hx-swap") != "innerHTML" {
-		t.Errorf("got <%s hx-target=%q hx-swap=%q>, want <hx-partial hx-target=#rail hx-swap=innerHTML>", p.Data, attrOr(p, "hx-target"), attrOr(p, "hx-swap"))
-	}
-	kids := elementChildren(p)
-	if len(kids) != len(os) {
-		t.Fatalf("%d tickets, want %d", len(kids), len(os))
-	}
-	for i, k := range kids {
-		checkTicket(t, k, os[i])
-		if hasClass(k, "arriving") || hasClass(k, "leaving") {
-			t.Errorf("snapshot ticket class %q", attrOr(k, "class"))
-		}
-	}
-
-	empty := one(t, SnapshotMessage(store, nil))
-	if empty.Data != "hx-partial" || attrOr(empty, "hx-swap") != "innerHTML" || empty.FirstChild != nil {
-		t.Errorf("empty snapshot = <%s hx-swap=%q> with content %v", empty.Data, attrOr(empty, "hx-swap"), empty.FirstChild != nil)
-	}
-}
-
-func TestPlacedMessage(t *testing.T) {
-	o := order(9, orders.Received)
-	p := one(t, PlacedMessage(store, o, 0))
-	if p.Data != "hx-partial" || attrOr(p, "hx-target") != "#rail" || attrOr(p, "hx-swap") != "beforeend" {
-		t.Errorf("got <%s hx-target=%q hx-swap=%q>, want <hx-partial hx-target=#rail hx-swap=beforeend>", p.Data, attrOr(p, "hx-target"), attrOr(p, "hx-swap"))
-	}
-	kids := elementChildren(p)
-	if len(kids) != 1 {
-		t.Fatalf("%d children, want 1", len(kids))
-	}
-	checkTicket(t, kids[0], o)
-	if !hasClass(kids[0], "arriving") {
-		t.Errorf("placed ticket class = %q, want arriving", attrOr(kids[0], "class"))
-	}
-	if _, ok := attr(kids[0], "hx-swap-oob"); ok {
-		t.Error("placed ticket has hx-swap-oob")
-	}
-}
-
-func TestPlacedMessageInFront(t *testing.T) {
-	o := order(9, orders.Received)
-	o.Rush = true
-	p := one(t, PlacedMessage(store, o, 4))
-	if attrOr(p, "hx-target") != "#ticket-4" || attrOr(p, "hx-swap") != "beforebegin" {
-		t.Errorf("got <%s hx-target=%q hx-swap=%q>, want the ticket in front of #ticket-4", p.Data, attrOr(p, "hx-target"), attrOr(p, "hx-swap"))
-	}
-	kids := elementChildren(p)
-	if len(kids) != 1 || !hasClass(kids[0], "rush") {
-		t.Fatalf("want one rush ticket inside, got %d", len(kids))
-	}
-}
-
-func TestRecalledMessage(t *testing.T) {
-	o := order(9, orders.Fired)
-	o.Recalled = true
-	parts := fragment(t, RecalledMessage(store, o, 0))
-	if len(parts) != 2 {
-		t.Fatalf("%d top-level elements, want a delete then an insert", len(parts))
-	}
-	if attrOr(parts[0], "hx-target") != "#ticket-9" || attrOr(parts[0], "hx-swap") != "delete" {
-		t.Errorf("first part <%s hx-target=%q hx-swap=%q>, want the old node deleted", parts[0].Data, attrOr(parts[0], "hx-target"), attrOr(parts[0], "hx-swap"))
-	}
-	if attrOr(parts[1], "hx-target") != "#rail" || attrOr(parts[1], "hx-swap") != "beforeend" {
-		t.Errorf("second part inserts with %q %q", attrOr(parts[1], "hx-target"), attrOr(parts[1], "hx-swap"))
-	}
-	kids := elementChildren(parts[1])
-	if len(kids) != 1 || !hasClass(kids[0], "recalled") {
-		t.Fatal("want the recalled ticket, marked recalled")
-	}
-}
-
-func TestChangedAndLeavingMessages(t *testing.T) {
+	done := order(1, orders.Fired)
+	done.Done = []orders.Station{orders.Grill}
+	os := []orders.Order{order(3, orders.Received), done, order(12, orders.Received), order(13, orders.Bumped)}
 	for _, tc := range []struct {
-		name    string
-		c       templ.Component
-		o       orders.Order
-		leaving bool
+		s    Screen
+		want []string
 	}{
-		{"changed", ChangedMessage(store, order(4, orders.Fired)), order(4, orders.Fired), false},
-		{"bumped", LeavingMessage(store, order(5, orders.Bumped)), order(5, orders.Bumped), true},
-		{"cancelled", LeavingMessage(store, order(6, orders.Cancelled)), order(6, orders.Cancelled), true},
+		{expo, []string{"ticket-3", "ticket-1", "ticket-12"}},
+		{grill, []string{"ticket-3", "ticket-12"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			n := one(t, tc.c)
-			checkTicket(t, n, tc.o)
-			if got := attrOr(n, "hx-swap-oob"); got != "outerMorph" {
-				t.Errorf("hx-swap-oob = %q, want outerMorph", got)
+		frame, rail, _ := railParts(t, tc.s, os)
+		kids := elementChildren(rail)
+		var ids []string
+		for _, k := range kids {
+			ids = append(ids, attrOr(k, "id"))
+			if hasClass(k, "arriving") {
+				t.Errorf("ticket %s arrives on first paint", attrOr(k, "id"))
 			}
-			if got := hasClass(n, "leaving"); got != tc.leaving {
-				t.Errorf("leaving = %v, want %v (class %q)", got, tc.leaving, attrOr(n, "class"))
+			if !hasClass(k, "ticket") || k.Data != "article" {
+				t.Errorf("#rail holds <%s class=%q>", k.Data, attrOr(k, "class"))
 			}
-			if hasClass(n, "arriving") {
-				t.Error("class arriving")
+		}
+		if !slices.Equal(ids, tc.want) {
+			t.Errorf("%q: #rail holds %q, want %q", tc.s.Station, ids, tc.want)
+		}
+		for k := rail.FirstChild; k != nil; k = k.NextSibling {
+			if k.Type == html.TextNode && strings.TrimSpace(k.Data) != "" {
+				t.Errorf("#rail has text %q", k.Data)
 			}
-			if strings.Contains(attrOr(n, "hx-swap-oob"), "swap:") {
-				t.Error("uses an htmx swap delay")
+		}
+		sawRail := false
+		for _, c := range elementChildren(frame) {
+			if c == rail {
+				sawRail = true
 			}
-		})
+			for _, id := range []string{"more-left", "more-right", "tally", "rail-empty"} {
+				if attrOr(c, "data-testid") == id && !sawRail {
+					t.Errorf("%s comes before #rail", id)
+				}
+			}
+		}
 	}
 }
 
-func TestRemoveMessage(t *testing.T) {
-	p := one(t, RemoveMessage(7))
-	if p.Data != "hx-partial" || attrOr(p, "hx-target") != "#ticket-7.leaving" || attrOr(p, "hx-swap") != "delete" {
-		t.Errorf("got <%s hx-target=%q hx-swap=%q>, want <hx-partial hx-target=#ticket-7.leaving hx-swap=delete>", p.Data, attrOr(p, "hx-target"), attrOr(p, "hx-swap"))
+// allDayLines reads the all-day panel as "6 DOUBLE BURGER" lines.
+func allDayLines(t *testing.T, n *html.Node) []string {
+	t.Helper()
+	var lines []string
+	for _, li := range byTestID(n, "all-day-item") {
+		lines = append(lines, text(onlyClass(t, li, "n"))+" "+attrOr(li, "data-name")+" | "+text(li))
 	}
-	if p.FirstChild != nil {
-		t.Error("remove message has content")
+	return lines
+}
+
+func TestAllDay(t *testing.T) {
+	a := order(1, orders.Received) // 2 Double Burger, 1 Fries, 3 Chocolate Shake
+	b := order(2, orders.Fired)
+	b.Items = []orders.Item{
+		{Quantity: 4, Name: "Double Burger", Station: orders.Grill},
+		{Quantity: 3, Name: "Fries", Station: orders.Fry},
+		{Quantity: 1, Name: "Cola", Station: orders.Shake},
+	}
+	c := order(3, orders.Received)
+	c.Done = []orders.Station{orders.Grill}
+	c.Items = []orders.Item{{Quantity: 5, Name: "Cheeseburger", Station: orders.Grill}, {Quantity: 1, Name: "Fries", Station: orders.Fry}}
+	gone := order(4, orders.Bumped)
+	os := []orders.Order{a, b, c, gone}
+
+	n := one(t, AllDay(expo, os))
+	if n.Data != "aside" || attrOr(n, "id") != "all-day" || attrOr(n, "data-testid") != "all-day" {
+		t.Errorf("all-day panel is <%s id=%q data-testid=%q>", n.Data, attrOr(n, "id"), attrOr(n, "data-testid"))
+	}
+	if _, ok := attr(n, "hx-swap-oob"); ok {
+		t.Error("page's all-day panel has hx-swap-oob")
+	}
+	want := []string{
+		"6 Double Burger | 6 DOUBLE BURGER",
+		"5 Cheeseburger | 5 CHEESEBURGER",
+		"5 Fries | 5 FRIES",
+		"3 Chocolate Shake | 3 CHOCOLATE SHAKE",
+		"1 Cola | 1 COLA",
+	}
+	if got := allDayLines(t, n); !slices.Equal(got, want) {
+		t.Errorf("expo all day\n got %q\nwant %q", got, want)
+	}
+	// The grill counts its own items on tickets it has not finished.
+	if got, want := allDayLines(t, one(t, AllDay(grill, os))), []string{"6 Double Burger | 6 DOUBLE BURGER"}; !slices.Equal(got, want) {
+		t.Errorf("grill all day %q, want %q", got, want)
+	}
+	if got, want := allDayLines(t, one(t, AllDay(fry, os))), []string{"5 Fries | 5 FRIES"}; !slices.Equal(got, want) {
+		t.Errorf("fry all day %q, want %q", got, want)
+	}
+	if got := allDayLines(t, one(t, AllDay(expo, nil))); len(got) != 0 {
+		t.Errorf("empty rail all day %q", got)
 	}
 }
 
-func TestConcatenatedMessages(t *testing.T) {
-	var b bytes.Buffer
-	for _, c := range []templ.Component{
-		PlacedMessage(store, order(1, orders.Received), 0),
-		ChangedMessage(store, order(2, orders.Fired)),
-		LeavingMessage(store, order(3, orders.Bumped)),
-		RemoveMessage(4),
-		SnapshotMessage(store, nil),
-	} {
-		b.WriteString("\n ")
-		if err := c.Render(context.Background(), &b); err != nil {
-			t.Fatal(err)
-		}
+// recent returns a recall list of the given IDs, bumped a minute apart.
+func recent(ids ...int64) []orders.Order {
+	var out []orders.Order
+	for i, id := range ids {
+		o := order(id, orders.Bumped)
+		o.BumpedAt = now.Add(-time.Duration(i) * time.Minute)
+		out = append(out, o)
 	}
-	nodes, err := html.ParseFragment(&b, &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tags []string
-	for _, n := range nodes {
-		if n.Type == html.ElementNode {
-			tags = append(tags, n.Data)
-		}
-	}
-	want := []string{"hx-partial", "article", "article", "hx-partial", "hx-partial"}
-	if !slices.Equal(tags, want) {
-		t.Errorf("top-level elements %q, want %q", tags, want)
-	}
+	return out
 }
 
-func TestPage(t *testing.T) {
-	p := PageData{
-		Title:    "Kitchen rail · Harbor Street",
-		Store:    store,
-		CSSURL:   "assets/rail.0123456789ab.css",
-		HTMXURL:  "assets/htmx/htmx.min.js",
-		WSExtURL: "assets/htmx/hx-ws.min.js",
-		WSURL:    "ws",
-		Orders:   []orders.Order{order(1, orders.Received), order(2, orders.Fired)},
+func TestRecallList(t *testing.T) {
+	n := one(t, RecallList(expo, recent(5, 3)))
+	if n.Data != "ol" || attrOr(n, "id") != "recall-list" {
+		t.Fatalf("recall list is <%s id=%q>", n.Data, attrOr(n, "id"))
 	}
-	s := renderString(t, Page(p))
-	if !strings.HasPrefix(strings.ToLower(s), "<!doctype html>") {
-		t.Errorf("page starts with %.30q", s)
+	items := byTestID(n, "recall-item")
+	if len(items) != 2 {
+		t.Fatalf("%d recall items, want 2", len(items))
 	}
-	doc := document(t, Page(p))
-
-	head := byTag(doc, "head")[0]
-	if metas := all(head, func(n *html.Node) bool { return n.Data == "meta" && strings.EqualFold(attrOr(n, "charset"), "utf-8") }); len(metas) != 1 {
-		t.Error("no <meta charset=utf-8>")
-	}
-	if metas := all(head, func(n *html.Node) bool {
-		return n.Data == "meta" && attrOr(n, "name") == "viewport" && strings.Contains(attrOr(n, "content"), "width=device-width")
-	}); len(metas) != 1 {
-		t.Error("no viewport meta")
-	}
-	if got := text(byTag(head, "title")[0]); got != p.Title {
-		t.Errorf("title = %q", got)
-	}
-	links := all(head, func(n *html.Node) bool { return n.Data == "link" && attrOr(n, "rel") == "stylesheet" })
-	if len(links) != 1 || attrOr(links[0], "href") != p.CSSURL {
-		t.Errorf("stylesheet links %v, want one to %q", links, p.CSSURL)
-	}
-	var srcs []string
-	for _, sc := range byTag(doc, "script") {
-		if sc.Parent != head {
-			t.Errorf("script %q outside <head>", attrOr(sc, "src"))
+	for i, id := range []string{"5", "3"} {
+		it := items[i]
+		if attrOr(it, "data-order-id") != id {
+			t.Errorf("item %d is order %q, want %s", i, attrOr(it, "data-order-id"), id)
 		}
-		if sc.FirstChild != nil {
-			t.Errorf("inline script %q", sc.FirstChild.Data)
-		}
-		srcs = append(srcs, attrOr(sc, "src"))
-	}
-	if want := []string{p.HTMXURL, p.WSExtURL}; !slices.Equal(srcs, want) {
-		t.Errorf("scripts %q, want %q", srcs, want)
-	}
-
-	conns := all(doc, func(n *html.Node) bool { _, ok := attr(n, "hx-ws:connect"); return ok })
-	if len(conns) != 1 || attrOr(conns[0], "hx-ws:connect") != p.WSURL {
-		t.Fatalf("hx-ws:connect elements %d, want one with %q", len(conns), p.WSURL)
-	}
-	if got := attrOr(conns[0], "hx-swap"); got != "none" {
-		t.Errorf("connecting element hx-swap = %q, want none", got)
-	}
-	rail := byID(t, doc, "rail")
-	if !isAncestor(conns[0], rail) {
-		t.Error("#rail is not inside the hx-ws:connect element")
-	}
-	kids := elementChildren(rail)
-	if len(kids) != len(p.Orders) {
-		t.Fatalf("#rail has %d tickets on first paint, want %d", len(kids), len(p.Orders))
-	}
-	for i, k := range kids {
-		checkTicket(t, k, p.Orders[i])
-	}
-	if got := text(onlyTestID(t, doc, "header-store")); got != store {
-		t.Errorf("header store = %q", got)
-	}
-	if hs := all(doc, func(n *html.Node) bool { return n.Data == "h1" }); len(hs) != 1 || text(hs[0]) != "Kitchen rail" {
-		t.Errorf("want one <h1>Kitchen rail</h1>, got %q", texts(hs))
-	}
-
-	// Every URL in the page is one of the given relative URLs.
-	urlAttrs := []string{"href", "src", "action", "formaction", "hx-ws:connect", "hx-get", "hx-post", "data", "poster"}
-	given := []string{p.CSSURL, p.HTMXURL, p.WSExtURL, p.WSURL}
-	var seen []string
-	for _, n := range all(doc, func(*html.Node) bool { return true }) {
-		for _, a := range n.Attr {
-			if !slices.Contains(urlAttrs, a.Key) {
-				continue
-			}
-			seen = append(seen, a.Val)
-			if strings.HasPrefix(a.Val, "/") || strings.Contains(a.Val, "//") || strings.Contains(a.Val, ":") {
-				t.Errorf("<%s %s=%q> is not relative", n.Data, a.Key, a.Val)
-			}
-			if !slices.Contains(given, a.Val) {
-				t.Errorf("<%s %s=%q> is not a given URL", n.Data, a.Key, a.Val)
+		txt := text(it)
+		for _, want := range []string{"#10" + id, "DRIVE THRU", "bumped"} {
+			if !strings.Contains(txt, want) {
+				t.Errorf("item %d %q lacks %q", i, txt, want)
 			}
 		}
+		checkControl(t, onlyTestID(t, it, "recall"), "orders/"+id+"/recall", map[string]string{"action": "recall", "id": id})
 	}
-	if !slices.Equal(seen, given) {
-		t.Errorf("URLs in document order %q, want %q", seen, given)
+	if !strings.Contains(text(items[1]), "09:09") {
+		t.Errorf("item 1 %q lacks its bump time 09:09", text(items[1]))
 	}
-	if strings.Contains(s, "http:") || strings.Contains(s, "https:") {
-		t.Error("page mentions an absolute http(s) URL")
-	}
-}
-
-func BenchmarkTicket(b *testing.B) {
-	o := sampleOrder()
-	c := Ticket(store, o)
-	var buf bytes.Buffer
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		buf.Reset()
-		if err := c.Render(ctx, &buf); err != nil {
-			b.Fatal(err)
-		}
+	empty := one(t, RecallList(expo, nil))
+	if len(byTestID(empty, "recall-item")) != 0 || len(byTestID(empty, "recall-none")) != 1 {
+		t.Error("empty recall list has items or no note")
 	}
 }

@@ -4,8 +4,8 @@
 //
 // Usage:
 //
-//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-demo=true] [-demo-every 4s]
-//	    [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
+//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-warn-after 5m] [-late-after 8m]
+//	    [-demo=true] [-demo-every 4s] [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections,
 // logs to stderr, and on SIGINT or SIGTERM closes every socket with 1012
@@ -55,6 +55,8 @@ type config struct {
 	store     string
 	db        string
 	apiToken  string
+	warnAfter time.Duration
+	lateAfter time.Duration
 }
 
 // DefaultDB is where orders are kept unless -db says otherwise.
@@ -70,11 +72,16 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.demoMax, "demo-max", 24, "the demo bumps the oldest tickets beyond this many open (0: never)")
 	fs.IntVar(&c.demoCount, "demo-orders", 0, "stop the demo after this many orders (0: never)")
 	fs.StringVar(&c.store, "store", handlers.DefaultStore, "restaurant `name` printed on every ticket")
+	fs.DurationVar(&c.warnAfter, "warn-after", handlers.DefaultWarnAfter, "`age` at which a ticket turns amber")
+	fs.DurationVar(&c.lateAfter, "late-after", handlers.DefaultLateAfter, "`age` at which a ticket turns red")
 	fs.StringVar(&c.db, "db", DefaultDB, "SQLite database `file` for orders; :memory: keeps nothing")
 	fs.StringVar(&c.apiToken, "api-token", getenv("RAIL_API_TOKEN"),
 		"bearer `token` the order API requires (default $RAIL_API_TOKEN); without one the API answers this machine only")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
+	}
+	if c.warnAfter <= 0 || c.lateAfter <= c.warnAfter {
+		return c, fmt.Errorf("-warn-after (%v) must be positive and less than -late-after (%v)", c.warnAfter, c.lateAfter)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
@@ -121,7 +128,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	log.Info("orders loaded", "db", cfg.db, "open", len(board.Open()))
-	h := handlers.New(handlers.Options{Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken})
+	h := handlers.New(handlers.Options{
+		Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken,
+		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter,
+	})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -143,6 +153,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var background sync.WaitGroup
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
+	// Tickets' ages move on every screen with one tick a second.
+	background.Go(func() { board.Ticker(demoCtx, time.Second) })
 	if cfg.demo {
 		gen := orders.NewGenerator(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
 		background.Go(func() {

@@ -90,6 +90,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"web", "-demo-every", "0s"}, false},
 		{[]string{"web", "-demo-every", "soon"}, false},
 		{[]string{"web", "-demo-max", "-1"}, false},
+		{[]string{"web", "-warn-after", "10m", "-late-after", "8m"}, false},
+		{[]string{"web", "-warn-after", "2m", "-late-after", "3m"}, true},
 		{[]string{"web", "-nonsense"}, false},
 		{[]string{"web", "extra"}, false},
 	} {

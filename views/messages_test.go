@@ -1,0 +1,522 @@
+package views
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/a-h/templ"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// mk returns an open order with one item for each of the given stations.
+func mk(id int64, sts ...orders.Station) orders.Order {
+	o := orders.Order{
+		ID: id, Number: 100 + int(id), Destination: orders.Takeout, Status: orders.Received,
+		PlacedAt: now.Add(-time.Duration(id) * time.Minute),
+	}
+	for _, st := range sts {
+		name := map[orders.Station]string{orders.Grill: "Hamburger", orders.Fry: "French Fries", orders.Shake: "Cola"}[st]
+		o.Items = append(o.Items, orders.Item{Quantity: 1, Name: name, Station: st})
+	}
+	return o
+}
+
+// railFixture is an open rail: 1 (grill, fry, shake), 2 (fry), 3 (grill,
+// shake), 4 (grill).
+func railFixture() []orders.Order {
+	return []orders.Order{
+		mk(1, orders.Grill, orders.Fry, orders.Shake),
+		mk(2, orders.Fry),
+		mk(3, orders.Grill, orders.Shake),
+		mk(4, orders.Grill),
+	}
+}
+
+// event returns an event of the given kind about o on the rail os.
+func event(kind orders.EventKind, o orders.Order, os []orders.Order) orders.Event {
+	return orders.Event{Kind: kind, Version: 9, Now: now, Order: o, Orders: os, Recent: recent(20, 21)}
+}
+
+// parsed is a socket message, parsed the way htmx does: top-level partials
+// and out-of-band elements.
+type parsed struct {
+	raw      string
+	partials []*html.Node // <hx-partial>
+	oob      []*html.Node // elements with hx-swap-oob
+}
+
+func parse(t *testing.T, c templ.Component) parsed {
+	t.Helper()
+	p := parsed{raw: renderString(t, c)}
+	for _, n := range fragment(t, c) {
+		switch {
+		case n.Data == "hx-partial":
+			p.partials = append(p.partials, n)
+		case hasAttr(n, "hx-swap-oob"):
+			p.oob = append(p.oob, n)
+		default:
+			t.Errorf("top-level <%s id=%q> is neither a partial nor out of band: htmx would swap it over the page", n.Data, attrOr(n, "id"))
+		}
+	}
+	checkNoInlineStyle(t, p.raw)
+	return p
+}
+
+func hasAttr(n *html.Node, key string) bool { _, ok := attr(n, key); return ok }
+
+// oobByID returns the out-of-band element with the id, or nil.
+func (p parsed) oobByID(id string) *html.Node {
+	for _, n := range p.oob {
+		if attrOr(n, "id") == id {
+			return n
+		}
+	}
+	return nil
+}
+
+func (p parsed) oobIDs() []string {
+	var ids []string
+	for _, n := range p.oob {
+		ids = append(ids, attrOr(n, "id")+"="+attrOr(n, "hx-swap-oob"))
+	}
+	return ids
+}
+
+// partialSpecs returns each partial as "target swap".
+func (p parsed) partialSpecs() []string {
+	var s []string
+	for _, n := range p.partials {
+		s = append(s, attrOr(n, "hx-target")+" "+attrOr(n, "hx-swap"))
+	}
+	return s
+}
+
+func ticketIDs(n *html.Node) []string {
+	var ids []string
+	for _, k := range elementChildren(n) {
+		if k.Data == "article" && hasClass(k, "ticket") {
+			ids = append(ids, attrOr(k, "id"))
+		}
+	}
+	return ids
+}
+
+func checkNoInlineStyle(t *testing.T, s string) {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range all(doc, func(*html.Node) bool { return true }) {
+		if hasAttr(n, "style") {
+			t.Errorf("<%s> has an inline style, which the page's CSP blocks", n.Data)
+		}
+		if n.Data == "style" || (n.Data == "script" && n.FirstChild != nil) {
+			t.Errorf("inline <%s>", n.Data)
+		}
+	}
+}
+
+func TestMessageSnapshot(t *testing.T) {
+	os := railFixture()
+	os[1].Status = orders.Fired
+	for _, tc := range []struct {
+		s    Screen
+		want []string
+	}{
+		{expo, []string{"ticket-1", "ticket-2", "ticket-3", "ticket-4"}},
+		{grill, []string{"ticket-1", "ticket-3", "ticket-4"}},
+		{fry, []string{"ticket-1", "ticket-2"}},
+	} {
+		p := parse(t, Message(tc.s, event(orders.EventSnapshot, orders.Order{}, os)))
+		if got := p.partialSpecs(); !slices.Equal(got, []string{"#rail innerHTML"}) {
+			t.Fatalf("%q: partials %q, want one #rail innerHTML", tc.s.Station, got)
+		}
+		if got := ticketIDs(p.partials[0]); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: snapshot tickets %q, want %q", tc.s.Station, got, tc.want)
+		}
+		for _, k := range elementChildren(p.partials[0]) {
+			if hasClass(k, "arriving") || hasClass(k, "leaving") || hasAttr(k, "hx-swap-oob") {
+				t.Errorf("snapshot ticket <article class=%q hx-swap-oob=%q>", attrOr(k, "class"), attrOr(k, "hx-swap-oob"))
+			}
+		}
+		if got, want := p.oobIDs(), []string{"all-day=true", "recall-list=true", "recall-count=true", "connection=true"}; !slices.Equal(got, want) {
+			t.Errorf("%q: out of band %q, want %q", tc.s.Station, got, want)
+		}
+		banner := p.oobByID("connection")
+		if !hasAttr(banner, "hidden") || attrOr(banner, "data-testid") != "connection" {
+			t.Error("snapshot's connection banner is not hidden")
+		}
+		if got := text(p.oobByID("recall-count")); got != "2" {
+			t.Errorf("recall count %q, want 2", got)
+		}
+		if got := len(byTestID(p.oobByID("recall-list"), "recall-item")); got != 2 {
+			t.Errorf("recall list has %d items", got)
+		}
+	}
+	// An empty rail still needs the message: it empties the page's rail.
+	p := parse(t, Message(grill, event(orders.EventSnapshot, orders.Order{}, nil)))
+	if len(p.partials) != 1 || p.partials[0].FirstChild != nil {
+		t.Error("empty snapshot does not empty the rail")
+	}
+}
+
+func TestMessagePlaced(t *testing.T) {
+	o := mk(9, orders.Grill)
+	rail := railFixture()
+	// 9 hangs between 1 and 2 (say, a rush order).
+	rail = slices.Insert(rail, 1, o)
+	for _, tc := range []struct {
+		s     Screen
+		specs []string
+	}{
+		{expo, []string{"#ticket-2 beforebegin"}},
+		// The grill does not show 2 (fry only): 9 goes in front of 3.
+		{grill, []string{"#ticket-3 beforebegin"}},
+	} {
+		p := parse(t, Message(tc.s, event(orders.EventPlaced, o, rail)))
+		if got := p.partialSpecs(); !slices.Equal(got, tc.specs) {
+			t.Errorf("%q: partials %q, want %q", tc.s.Station, got, tc.specs)
+			continue
+		}
+		kids := elementChildren(p.partials[0])
+		if len(kids) != 1 {
+			t.Fatalf("%d tickets inserted", len(kids))
+		}
+		checkTicket(t, kids[0], o)
+		if !hasClass(kids[0], "arriving") || hasAttr(kids[0], "hx-swap-oob") {
+			t.Errorf("inserted ticket <article class=%q hx-swap-oob=%q>", attrOr(kids[0], "class"), attrOr(kids[0], "hx-swap-oob"))
+		}
+		if got := p.oobIDs(); !slices.Equal(got, []string{"all-day=true"}) {
+			t.Errorf("%q: out of band %q, want the all-day panel", tc.s.Station, got)
+		}
+	}
+	// Last on the rail: appended.
+	last := append(railFixture(), o)
+	if got := parse(t, Message(expo, event(orders.EventPlaced, o, last))).partialSpecs(); !slices.Equal(got, []string{"#rail beforeend"}) {
+		t.Errorf("last ticket: partials %q, want #rail beforeend", got)
+	}
+	// The next tickets on the rail are none the grill shows: appended there.
+	o2 := mk(10, orders.Grill)
+	tail := []orders.Order{mk(1, orders.Grill), o2, mk(2, orders.Fry), mk(3, orders.Shake)}
+	if got := parse(t, Message(grill, event(orders.EventPlaced, o2, tail))).partialSpecs(); !slices.Equal(got, []string{"#rail beforeend"}) {
+		t.Errorf("grill: partials %q, want #rail beforeend", got)
+	}
+	// The fry station has nothing to do with 9: no message at all.
+	if got := renderString(t, Message(fry, event(orders.EventPlaced, o, rail))); got != "" {
+		t.Errorf("fry screen gets %q, want nothing", got)
+	}
+}
+
+func TestMessageRecalled(t *testing.T) {
+	o := mk(3, orders.Grill, orders.Shake)
+	o.Recalled, o.Status = true, orders.Fired
+	rail := railFixture()
+	rail[2] = o
+	p := parse(t, Message(expo, event(orders.EventRecalled, o, rail)))
+	if got, want := p.partialSpecs(), []string{"#ticket-3 delete", "#ticket-4 beforebegin"}; !slices.Equal(got, want) {
+		t.Fatalf("partials %q, want %q", got, want)
+	}
+	kids := elementChildren(p.partials[1])
+	if len(kids) != 1 || !hasClass(kids[0], "recalled") || !hasClass(kids[0], "arriving") {
+		t.Fatal("want the recalled ticket, arriving, marked recalled")
+	}
+	checkTicket(t, kids[0], o)
+	if got, want := p.oobIDs(), []string{"all-day=true", "recall-list=true", "recall-count=true"}; !slices.Equal(got, want) {
+		t.Errorf("out of band %q, want %q", got, want)
+	}
+	// The fry screen does not show it, but its recall list changed.
+	p = parse(t, Message(fry, event(orders.EventRecalled, o, rail)))
+	if len(p.partials) != 0 {
+		t.Errorf("fry screen partials %q", p.partialSpecs())
+	}
+	if got, want := p.oobIDs(), []string{"recall-list=true", "recall-count=true"}; !slices.Equal(got, want) {
+		t.Errorf("fry out of band %q, want %q", got, want)
+	}
+}
+
+// morphed checks that p is exactly one ticket morphed in place with the
+// given extra classes, and returns it.
+func morphed(t *testing.T, p parsed, o orders.Order, classes ...string) *html.Node {
+	t.Helper()
+	if len(p.partials) != 0 {
+		t.Errorf("partials %q, want none", p.partialSpecs())
+	}
+	n := p.oobByID(TicketID(o.ID))
+	if n == nil {
+		t.Fatalf("no ticket out of band in %q", p.oobIDs())
+	}
+	checkTicket(t, n, o)
+	if got := attrOr(n, "hx-swap-oob"); got != "outerMorph" {
+		t.Errorf("hx-swap-oob = %q, want outerMorph", got)
+	}
+	for _, c := range []string{"leaving", "voided", "arriving"} {
+		if hasClass(n, c) != slices.Contains(classes, c) {
+			t.Errorf("ticket class %q, want extra classes %q", attrOr(n, "class"), classes)
+		}
+	}
+	return n
+}
+
+func TestMessageFired(t *testing.T) {
+	o := mk(2, orders.Fry)
+	o.Status = orders.Fired
+	rail := railFixture()
+	rail[1] = o
+	for _, s := range []Screen{expo, fry} {
+		p := parse(t, Message(s, event(orders.EventFired, o, rail)))
+		morphed(t, p, o)
+		if got := p.oobIDs(); len(got) != 1 {
+			t.Errorf("%q: out of band %q, want the ticket only", s.Station, got)
+		}
+	}
+	if got := renderString(t, Message(grill, event(orders.EventFired, o, rail))); got != "" {
+		t.Errorf("grill screen gets %q for a fry-only ticket", got)
+	}
+}
+
+func TestMessageStationDone(t *testing.T) {
+	o := mk(1, orders.Grill, orders.Fry, orders.Shake)
+	o.Done = []orders.Station{orders.Grill}
+	rail := railFixture()
+	rail[0] = o
+	e := event(orders.EventStationDone, o, rail)
+	e.Station = orders.Grill
+
+	// Expo: the ticket shows the grill done.
+	p := parse(t, Message(expo, e))
+	n := morphed(t, p, o)
+	done := all(n, func(n *html.Node) bool { return attrOr(n, "data-testid") == "station" && hasClass(n, "done") })
+	if len(done) != 1 || attrOr(done[0], "data-station") != "grill" {
+		t.Errorf("expo ticket marks %d stations done", len(done))
+	}
+	if got := p.oobIDs(); len(got) != 1 {
+		t.Errorf("expo out of band %q, want the ticket only", got)
+	}
+
+	// Grill: the ticket leaves, the grill's all-day count drops.
+	p = parse(t, Message(grill, e))
+	morphed(t, p, o, "leaving")
+	ad := p.oobByID("all-day")
+	if ad == nil {
+		t.Fatalf("grill out of band %q, want the all-day panel", p.oobIDs())
+	}
+	if got := allDayLines(t, ad); !slices.Equal(got, []string{"2 Hamburger | 2 HAMBURGER"}) {
+		t.Errorf("grill all day %q", got)
+	}
+
+	// Fry: nothing it shows changed.
+	if got := renderString(t, Message(fry, e)); got != "" {
+		t.Errorf("fry screen gets %q", got)
+	}
+}
+
+func TestMessageBumped(t *testing.T) {
+	o := mk(3, orders.Grill, orders.Shake)
+	o.Status = orders.Bumped
+	rail := railFixture()
+	rail = slices.Delete(rail, 2, 3)
+	for _, s := range []Screen{expo, grill} {
+		p := parse(t, Message(s, event(orders.EventBumped, o, rail)))
+		morphed(t, p, o, "leaving")
+		for _, id := range []string{"all-day", "recall-list", "recall-count"} {
+			if p.oobByID(id) == nil {
+				t.Errorf("%q: no %s out of band in %q", s.Station, id, p.oobIDs())
+			}
+		}
+		if strings.Contains(p.raw, "swap:") {
+			t.Error("uses an htmx swap delay")
+		}
+	}
+	// Fry never showed it; its recall list changed all the same.
+	p := parse(t, Message(fry, event(orders.EventBumped, o, rail)))
+	if got, want := p.oobIDs(), []string{"recall-list=true", "recall-count=true"}; !slices.Equal(got, want) || len(p.partials) != 0 {
+		t.Errorf("fry out of band %q, want %q", got, want)
+	}
+	// Nor does the grill once it is done with it.
+	o.Done = []orders.Station{orders.Grill}
+	p = parse(t, Message(grill, event(orders.EventBumped, o, rail)))
+	if p.oobByID(TicketID(3)) != nil || p.oobByID("all-day") != nil {
+		t.Errorf("grill, done: out of band %q", p.oobIDs())
+	}
+}
+
+func TestMessageCancelled(t *testing.T) {
+	o := mk(4, orders.Grill)
+	o.Status = orders.Cancelled
+	rail := railFixture()[:3]
+	for _, s := range []Screen{expo, grill} {
+		p := parse(t, Message(s, event(orders.EventCancelled, o, rail)))
+		n := morphed(t, p, o, "leaving", "voided")
+		if got := text(onlyTestID(t, n, "void-stamp")); got != "VOID" {
+			t.Errorf("void stamp %q", got)
+		}
+		if got := p.oobIDs(); !slices.Equal(got, []string{"ticket-4=outerMorph", "all-day=true"}) {
+			t.Errorf("%q: out of band %q", s.Station, got)
+		}
+		if strings.Contains(p.raw, "swap:") {
+			t.Error("uses an htmx swap delay")
+		}
+	}
+	if got := renderString(t, Message(fry, event(orders.EventCancelled, o, rail))); got != "" {
+		t.Errorf("fry screen gets %q", got)
+	}
+}
+
+func TestMessageTick(t *testing.T) {
+	rail := railFixture()
+	rail[0].PlacedAt = now.Add(-8*time.Minute - 5*time.Second)
+	rail[1].PlacedAt = now.Add(-5 * time.Minute)
+	rail[2].PlacedAt = now.Add(-4*time.Minute - 59*time.Second)
+	rail[3].PlacedAt = now.Add(time.Second) // a clock ahead of the board's
+	read := func(s Screen) []string {
+		p := parse(t, Message(s, event(orders.EventTick, orders.Order{}, rail)))
+		if len(p.partials) != 0 {
+			t.Errorf("tick partials %q", p.partialSpecs())
+		}
+		var got []string
+		for _, n := range p.oob {
+			if n.Data != "span" || attrOr(n, "hx-swap-oob") != "true" || !hasClass(n, "age") || attrOr(n, "data-testid") != "age" {
+				t.Errorf("tick sends <%s class=%q hx-swap-oob=%q>", n.Data, attrOr(n, "class"), attrOr(n, "hx-swap-oob"))
+			}
+			got = append(got, attrOr(n, "id")+" "+attrOr(n, "class")+" "+text(n))
+		}
+		return got
+	}
+	if got, want := read(expo), []string{"age-1 age late 8:05", "age-2 age warn 5:00", "age-3 age 4:59", "age-4 age 0:00"}; !slices.Equal(got, want) {
+		t.Errorf("expo tick\n got %q\nwant %q", got, want)
+	}
+	if got, want := read(grill), []string{"age-1 age late 8:05", "age-3 age 4:59", "age-4 age 0:00"}; !slices.Equal(got, want) {
+		t.Errorf("grill tick %q, want %q", got, want)
+	}
+	// Nothing on the shake screen's rail but 1 and 3; nothing at all on an
+	// empty rail.
+	if got := renderString(t, Message(fry, event(orders.EventTick, orders.Order{}, rail[2:]))); got != "" {
+		t.Errorf("fry screen with no tickets gets %q", got)
+	}
+	if got := renderString(t, Message(expo, event(orders.EventTick, orders.Order{}, nil))); got != "" {
+		t.Errorf("empty rail gets %q", got)
+	}
+}
+
+func TestMessageUnknownKind(t *testing.T) {
+	if got := renderString(t, Message(expo, event("reticulated", mk(1, orders.Grill), railFixture()))); got != "" {
+		t.Errorf("unknown kind gets %q", got)
+	}
+}
+
+func TestFollowUp(t *testing.T) {
+	bumped := mk(3, orders.Grill, orders.Shake)
+	bumped.Status = orders.Bumped
+	voided := mk(4, orders.Grill)
+	voided.Status = orders.Cancelled
+	doneO := mk(1, orders.Grill, orders.Fry)
+	doneO.Done = []orders.Station{orders.Grill}
+	stationDone := event(orders.EventStationDone, doneO, railFixture())
+	stationDone.Station = orders.Grill
+	for _, tc := range []struct {
+		name string
+		s    Screen
+		e    orders.Event
+		id   int64
+		d    time.Duration
+	}{
+		{"bumped expo", expo, event(orders.EventBumped, bumped, nil), 3, 400 * time.Millisecond},
+		{"bumped grill", grill, event(orders.EventBumped, bumped, nil), 3, 400 * time.Millisecond},
+		{"bumped fry", fry, event(orders.EventBumped, bumped, nil), 0, 0},
+		{"cancelled expo", expo, event(orders.EventCancelled, voided, nil), 4, 3500 * time.Millisecond},
+		{"cancelled fry", fry, event(orders.EventCancelled, voided, nil), 0, 0},
+		{"station done grill", grill, stationDone, 1, 400 * time.Millisecond},
+		{"station done expo", expo, stationDone, 0, 0},
+		{"station done fry", fry, stationDone, 0, 0},
+		{"placed", expo, event(orders.EventPlaced, mk(5, orders.Grill), nil), 0, 0},
+		{"fired", expo, event(orders.EventFired, mk(5, orders.Grill), nil), 0, 0},
+		{"tick", expo, event(orders.EventTick, orders.Order{}, railFixture()), 0, 0},
+		{"snapshot", expo, event(orders.EventSnapshot, orders.Order{}, railFixture()), 0, 0},
+	} {
+		c, d := FollowUp(tc.s, tc.e)
+		if d != tc.d || (c == nil) != (tc.id == 0) {
+			t.Errorf("%s: FollowUp = %v, %v; want a message: %v, %v", tc.name, c != nil, d, tc.id != 0, tc.d)
+			continue
+		}
+		if c == nil {
+			continue
+		}
+		p := parse(t, c)
+		want := []string{"#" + TicketID(tc.id) + ".leaving delete"}
+		if got := p.partialSpecs(); !slices.Equal(got, want) || len(p.oob) != 0 || p.partials[0].FirstChild != nil {
+			t.Errorf("%s: follow-up %q, want %q", tc.name, p.raw, want)
+		}
+	}
+}
+
+// TestConcatenatedMessages checks that messages stay well-formed side by
+// side: each one's elements are still top-level.
+func TestConcatenatedMessages(t *testing.T) {
+	rail := railFixture()
+	bumped := mk(9, orders.Grill)
+	bumped.Status = orders.Bumped
+	voided := mk(8, orders.Grill)
+	voided.Status = orders.Cancelled
+	sd := event(orders.EventStationDone, rail[0], rail)
+	sd.Station = orders.Grill
+	follow, _ := FollowUp(expo, event(orders.EventBumped, bumped, rail))
+	var b bytes.Buffer
+	var want int
+	for _, c := range []templ.Component{
+		Message(expo, event(orders.EventSnapshot, orders.Order{}, rail)),
+		Message(expo, event(orders.EventPlaced, rail[3], rail)),
+		Message(expo, event(orders.EventRecalled, rail[2], rail)),
+		Message(expo, event(orders.EventFired, rail[1], rail)),
+		Message(expo, sd),
+		Message(expo, event(orders.EventBumped, bumped, rail)),
+		Message(expo, event(orders.EventCancelled, voided, rail)),
+		Message(expo, event(orders.EventTick, orders.Order{}, rail)),
+		follow,
+	} {
+		want += len(fragment(t, c))
+		if err := c.Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nodes, err := html.ParseFragment(&b, &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for _, n := range nodes {
+		if n.Type == html.ElementNode {
+			got++
+			if n.Data != "hx-partial" && !hasAttr(n, "hx-swap-oob") {
+				t.Errorf("top-level <%s> is neither a partial nor out of band", n.Data)
+			}
+		}
+	}
+	if got != want {
+		t.Errorf("concatenated: %d top-level elements, want %d", got, want)
+	}
+}
+
+func BenchmarkTickMessage(b *testing.B) {
+	var rail []orders.Order
+	for i := range 40 {
+		rail = append(rail, mk(int64(i+1), orders.Grill, orders.Fry))
+	}
+	e := event(orders.EventTick, orders.Order{}, rail)
+	var buf bytes.Buffer
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := Message(expo, e).Render(ctx, &buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

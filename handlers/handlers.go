@@ -46,9 +46,12 @@ type Options struct {
 	// APIToken, if set, is the bearer token every /api/ request must carry.
 	// Without it the API answers only requests from loopback addresses.
 	APIToken string
-	// OriginPatterns lists extra host patterns (path.Match syntax, e.g.
-	// "pos.example.com" or "*.example.com") whose pages may open the
-	// WebSocket. The page's own origin is always allowed.
+	// OriginPatterns lists the host patterns (path.Match syntax, matched
+	// against the origin's host and port, e.g. "pos.example.com",
+	// "*.example.com" or "localhost:3000") of other sites whose pages may
+	// embed the rail: open the WebSocket, load fragments and assets (with
+	// CORS headers) and post the page's actions. Every other foreign origin
+	// is refused with 403. The rail's own origin is always allowed.
 	OriginPatterns []string
 	// WriteTimeout bounds each write to a socket. A screen that cannot take
 	// a message in that time is dropped and reconnects by itself. (One

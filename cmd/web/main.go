@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-warn-after 5m] [-late-after 8m]
+//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-allow-origin HOST]... [-warn-after 5m] [-late-after 8m]
 //	    [-demo=true] [-demo-every 4s] [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections,
@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path"
 	"strings"
 	"sync"
 	"syscall"
@@ -57,6 +58,7 @@ type config struct {
 	apiToken  string
 	warnAfter time.Duration
 	lateAfter time.Duration
+	origins   []string
 }
 
 // DefaultDB is where orders are kept unless -db says otherwise.
@@ -74,6 +76,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.store, "store", handlers.DefaultStore, "restaurant `name` printed on every ticket")
 	fs.DurationVar(&c.warnAfter, "warn-after", handlers.DefaultWarnAfter, "`age` at which a ticket turns amber")
 	fs.DurationVar(&c.lateAfter, "late-after", handlers.DefaultLateAfter, "`age` at which a ticket turns red")
+	fs.Func("allow-origin", "let pages from this `host` pattern (e.g. pos.example.com, *.example.com, localhost:3000) embed the rail; repeatable",
+		func(v string) error {
+			if _, err := path.Match(v, ""); err != nil || strings.TrimSpace(v) == "" {
+				return fmt.Errorf("bad host pattern %q", v)
+			}
+			c.origins = append(c.origins, v)
+			return nil
+		})
 	fs.StringVar(&c.db, "db", DefaultDB, "SQLite database `file` for orders; :memory: keeps nothing")
 	fs.StringVar(&c.apiToken, "api-token", getenv("RAIL_API_TOKEN"),
 		"bearer `token` the order API requires (default $RAIL_API_TOKEN); without one the API answers this machine only")
@@ -130,7 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("orders loaded", "db", cfg.db, "open", len(board.Open()))
 	h := handlers.New(handlers.Options{
 		Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken,
-		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter,
+		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter, OriginPatterns: cfg.origins,
 	})
 
 	ln, err := net.Listen("tcp", cfg.addr)

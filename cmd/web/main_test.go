@@ -92,6 +92,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"web", "-demo-max", "-1"}, false},
 		{[]string{"web", "-warn-after", "10m", "-late-after", "8m"}, false},
 		{[]string{"web", "-warn-after", "2m", "-late-after", "3m"}, true},
+		{[]string{"web", "-allow-origin", "pos.example.com", "-allow-origin", "*.example.com:8443"}, true},
+		{[]string{"web", "-allow-origin", "[bad"}, false},
 		{[]string{"web", "-nonsense"}, false},
 		{[]string{"web", "extra"}, false},
 	} {

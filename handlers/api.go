@@ -69,29 +69,51 @@ func (h *Handler) writeAPIError(w http.ResponseWriter, r *http.Request, err erro
 }
 
 // apiAuth lets a request through when it carries the API token or, with no
-// token configured, when it comes from a loopback address.
+// token configured, when it comes from a loopback address to a loopback
+// host name (so that a web page on this machine that rebinds its own name
+// to 127.0.0.1 gets nowhere). Either way, a browser's cross-site request
+// that changes something is refused: the API is for programs, and a page
+// open on a kitchen screen must not be able to void orders.
 func (h *Handler) apiAuth(next http.Handler) http.Handler {
 	want := sha256.Sum256([]byte(h.opts.APIToken))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h.csrf.Check(r); err != nil {
+			writeJSON(w, http.StatusForbidden, apiError{Error: "cross-site requests to the order API are refused"})
+			return
+		}
 		if h.opts.APIToken == "" {
-			if !fromLoopback(r) {
+			if !fromLoopback(r) || !loopbackHost(r.Host) {
 				writeJSON(w, http.StatusForbidden, apiError{Error: "the order API answers only this machine unless the server has an API token (-api-token)"})
 				return
 			}
 			next.ServeHTTP(w, r)
 			return
 		}
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		// Comparing digests keeps the comparison constant-time whatever
 		// the token's length.
 		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		if !ok || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
 			writeJSON(w, http.StatusUnauthorized, apiError{Error: "missing or wrong API token: send Authorization: Bearer <token>"})
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loopbackHost reports whether a Host header names this machine: localhost
+// or a loopback address, with or without a port.
+func loopbackHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func fromLoopback(r *http.Request) bool {

@@ -215,6 +215,7 @@ func TestOrderActions(t *testing.T) {
 		{"recall", http.StatusConflict, ""},
 		{"bump", http.StatusConflict, ""},
 		{"dance", http.StatusNotFound, ""},
+		{"recall-last", http.StatusNotFound, ""}, // only the page's Recall and R key
 	}
 	for i, s := range steps {
 		resp := call(t, "POST", base+s.action, "")
@@ -293,6 +294,7 @@ func TestAPIToken(t *testing.T) {
 		{"prefix of the token", []string{"Authorization", "Bearer s3c"}, http.StatusUnauthorized},
 		{"not bearer", []string{"Authorization", "Basic s3cret"}, http.StatusUnauthorized},
 		{"right token", []string{"Authorization", "Bearer s3cret"}, http.StatusCreated},
+		{"scheme in lower case", []string{"Authorization", "bearer s3cret"}, http.StatusOK},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := call(t, "POST", r.srv.URL+"/api/orders", validOrder, tt.header...)
@@ -312,22 +314,31 @@ func TestAPIToken(t *testing.T) {
 func TestAPIWithoutTokenAnswersLoopbackOnly(t *testing.T) {
 	h := handlers.New(handlers.Options{Board: orders.NewBoard(orders.BoardConfig{})})
 	for _, tt := range []struct {
-		remote string
-		status int
+		name, remote, host string
+		header             []string
+		status             int
 	}{
-		{"127.0.0.1:5000", http.StatusCreated},
-		{"[::1]:5000", http.StatusOK}, // the same order again
-		{"192.0.2.10:5000", http.StatusForbidden},
-		{"[2001:db8::1]:5000", http.StatusForbidden},
+		{"loopback", "127.0.0.1:5000", "localhost:8080", nil, http.StatusCreated},
+		{"loopback IPv6, the same order again", "[::1]:5000", "[::1]:8080", nil, http.StatusOK},
+		{"another machine", "192.0.2.10:5000", "kitchen.local:8080", nil, http.StatusForbidden},
+		{"another machine, IPv6", "[2001:db8::1]:5000", "kitchen.local:8080", nil, http.StatusForbidden},
+		{"a page on this machine under another name", "127.0.0.1:5000", "rebound.example:8080", nil, http.StatusForbidden},
+		{"a cross-site page on this machine", "127.0.0.1:5000", "localhost:8080", []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"a foreign origin on this machine", "127.0.0.1:5000", "localhost:8080", []string{"Origin", "https://evil.example"}, http.StatusForbidden},
 	} {
-		req := httptest.NewRequest("POST", "/api/orders", strings.NewReader(validOrder))
-		req.Header.Set("Content-Type", "application/json")
-		req.RemoteAddr = tt.remote
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != tt.status {
-			t.Errorf("from %s: status %d, want %d", tt.remote, rec.Code, tt.status)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/api/orders", strings.NewReader(validOrder))
+			req.Header.Set("Content-Type", "application/json")
+			req.RemoteAddr, req.Host = tt.remote, tt.host
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				req.Header.Set(tt.header[i], tt.header[i+1])
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.status {
+				t.Errorf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+		})
 	}
 }
 

@@ -173,14 +173,11 @@ func validAction(name string) bool {
 	return false
 }
 
-// newAction checks an action's parts: the ID of an order (a positive whole
-// number, in a string as form values are, or a JSON number) and, for done,
-// the station.
+// newAction checks the parts of an action on one order: the ID (a positive
+// whole number, in a string as form values are, or a JSON number) and, for
+// done, the station.
 func newAction(name, id, station string) (action, error) {
 	a := action{name: name, station: orders.Station(strings.TrimSpace(station))}
-	if name == "recall-last" {
-		return a, nil
-	}
 	if !validAction(name) {
 		return action{}, fmt.Errorf("%w %.40q", errUnknownAction, name)
 	}
@@ -201,6 +198,9 @@ func decodeAction(data []byte) (action, error) {
 	var m socketAction
 	if err := json.Unmarshal(data, &m); err != nil {
 		return action{}, fmt.Errorf("not an action message: %w", err)
+	}
+	if m.Action == "recall-last" {
+		return action{name: m.Action}, nil
 	}
 	id := string(bytes.TrimSpace(m.ID))
 	if strings.HasPrefix(id, `"`) {

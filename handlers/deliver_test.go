@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ticketrail/ticketrail/orders"
 	"github.com/ticketrail/ticketrail/views"
@@ -91,9 +92,11 @@ func BenchmarkDeliver(b *testing.B) {
 
 // TestDeliverRendersOncePerEvent is the render counter of BenchmarkDeliver
 // as a test: with 1000 subscribers, the snapshot they start from is
-// rendered once and each of 20 events once.
+// rendered once and each of 20 events once. The clock stands still, as a
+// snapshot is rendered again when its second has passed.
 func TestDeliverRendersOncePerEvent(t *testing.T) {
-	board := orders.NewBoard(orders.BoardConfig{})
+	noon := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	board := orders.NewBoard(orders.BoardConfig{Now: func() time.Time { return noon }})
 	var renders atomic.Int64
 	f := newFrames(views.Screen{Store: DefaultStore}, &renders)
 	const subscribers, events = 1000, 20

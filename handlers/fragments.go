@@ -85,11 +85,11 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 // the page it came from.
 func (h *Handler) pageAction() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name, back := r.PathValue("action"), "../../"
-		if name == "" {
-			name, back = "recall-last", "./"
+		back := "../../"
+		a, err := newAction(r.PathValue("action"), r.PathValue("id"), r.FormValue("station"))
+		if r.PathValue("id") == "" { // POST /recall
+			a, err, back = action{name: "recall-last"}, nil, "./"
 		}
-		a, err := newAction(name, r.PathValue("id"), r.FormValue("station"))
 		if err == nil {
 			_, err = h.act(r.Context(), a)
 		}

@@ -36,6 +36,7 @@ type frames struct {
 type frame struct {
 	version uint64
 	kind    orders.EventKind
+	second  int64 // a snapshot's time, in whole seconds: its ages go stale
 	once    sync.Once
 	// data is the message; empty when the event changes nothing the
 	// screen shows.
@@ -59,8 +60,11 @@ func (f *frames) get(e orders.Event) *frame {
 		slot = &f.snap
 	}
 	fr := *slot
-	if fr == nil || fr.version != e.Version || fr.kind != e.Kind {
-		fr = &frame{version: e.Version, kind: e.Kind}
+	// A snapshot of the same version is reused within the same second
+	// only: the tickets' ages move on even when nothing else happens.
+	second := e.Now.Unix()
+	if fr == nil || fr.version != e.Version || fr.kind != e.Kind || fr.kind == orders.EventSnapshot && fr.second != second {
+		fr = &frame{version: e.Version, kind: e.Kind, second: second}
 		*slot = fr
 	}
 	f.mu.Unlock()

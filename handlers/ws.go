@@ -113,6 +113,7 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 		data []byte
 	}
 	var pending []followUp
+	lastPing := time.Now()
 	for {
 		// Send every removal that is due, oldest first, also while events
 		// keep coming.
@@ -123,10 +124,18 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 			}
 			pending = pending[1:]
 		}
+		// Ping now and then, busy or not: a screen that vanished without
+		// closing is noticed even while ticks keep the socket busy.
+		if now.Sub(lastPing) >= h.opts.PingEvery {
+			if err := h.ping(ctx, c); err != nil {
+				return err
+			}
+			lastPing = now
+		}
 		// Wait for the next event, but no longer than until the next
-		// removal is due or an idle screen should be pinged.
-		due := now.Add(h.opts.PingEvery)
-		if len(pending) > 0 {
+		// removal or ping is due.
+		due := lastPing.Add(h.opts.PingEvery)
+		if len(pending) > 0 && pending[0].due.Before(due) {
 			due = pending[0].due
 		}
 		wait, stop := context.WithDeadline(ctx, due)
@@ -135,11 +144,6 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 		if err != nil {
 			if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
 				return err
-			}
-			if len(pending) == 0 {
-				if err := h.ping(ctx, c); err != nil {
-					return err
-				}
 			}
 			continue
 		}

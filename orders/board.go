@@ -232,6 +232,8 @@ func (b *Board) BumpStation(ctx context.Context, id int64, station Station) (Ord
 
 // RecallLast recalls the most recently bumped order still on the recall
 // list, or returns an error wrapping ErrNotFound when the list is empty.
+// Each call recalls another order, so it is not safe to retry: screens
+// that may resend an action name the order with Recall instead.
 func (b *Board) RecallLast(ctx context.Context) (Order, error) {
 	recent := b.Recent()
 	if len(recent) == 0 {
@@ -297,6 +299,7 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 	if o.Status == Bumped {
 		b.bumped = slices.Insert(b.bumped, 0, o)
 	}
+	b.prune(b.now())
 	b.publish(e)
 	return o, nil
 }
@@ -335,9 +338,19 @@ func (b *Board) publish(e Event) {
 func (b *Board) Tick() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.open) > 0 {
-		b.publish(Event{Kind: EventTick})
+	expired := b.prune(b.now())
+	if len(b.open) > 0 || expired {
+		b.publish(Event{Kind: EventTick, Expired: expired})
 	}
+}
+
+// prune forgets the bumped orders whose RecallWindow has ended and reports
+// whether there were any. The caller holds b.mu.
+func (b *Board) prune(now time.Time) bool {
+	cutoff := now.Add(-RecallWindow)
+	n := len(b.bumped)
+	b.bumped = slices.DeleteFunc(b.bumped, func(o Order) bool { return o.BumpedAt.Before(cutoff) })
+	return len(b.bumped) < n
 }
 
 // Ticker calls Tick every interval until ctx is done.

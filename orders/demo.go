@@ -1,9 +1,11 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 )
@@ -121,6 +123,9 @@ func (g *Generator) Demo(ctx context.Context, p Placer, cfg DemoConfig) error {
 			return err
 		}
 		if open := p.Open(); cfg.MaxOpen > 0 && len(open) > cfg.MaxOpen {
+			// The oldest, by when they were placed, not by rail order,
+			// which puts rush tickets first.
+			slices.SortFunc(open, func(a, b Order) int { return cmp.Compare(a.ID, b.ID) })
 			for _, o := range open[:len(open)-cfg.MaxOpen] {
 				// Someone may have bumped or voided it first; that is fine.
 				if _, err := p.Bump(ctx, o.ID); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) {

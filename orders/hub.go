@@ -49,6 +49,9 @@ type Event struct {
 	// Recent is the recall list after the event: orders bumped within
 	// RecallWindow, at most RecallSize, the most recently bumped first.
 	Recent []Order
+	// Expired is set on a tick when orders left the recall list because
+	// their RecallWindow ended.
+	Expired bool
 }
 
 // ErrClosed is returned by Subscription.Next after Close.

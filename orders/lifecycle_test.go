@@ -149,3 +149,46 @@ func TestPlaceIsIdempotent(t *testing.T) {
 		t.Fatal("a source id reused after the window did not make a new order")
 	}
 }
+
+// TestTickExpiresRecallList checks that a tick tells screens when bumped
+// orders leave the recall list, even with no ticket open.
+func TestTickExpiresRecallList(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	b := orders.NewBoard(orders.BoardConfig{Now: func() time.Time { return now }})
+	o, _, _ := b.Place(t.Context(), burger())
+	b.Bump(t.Context(), o.ID)
+	sub := b.Subscribe()
+	defer sub.Close()
+	next(t, sub)
+	b.Tick() // nothing open, nothing expired: no event
+	now = now.Add(orders.RecallWindow + time.Second)
+	b.Tick()
+	if e := next(t, sub); e.Kind != orders.EventTick || !e.Expired || len(e.Recent) != 0 {
+		t.Fatalf("got %s expired=%v with %d recent, want a tick that expired the recall list", e.Kind, e.Expired, len(e.Recent))
+	}
+	if v := b.Version(); v != 3 {
+		t.Errorf("version %d, want 3: the idle tick should publish nothing", v)
+	}
+	if _, err := b.RecallLast(t.Context()); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("recall last with an expired list: %v", err)
+	}
+}
+
+// TestDemoBumpsTheOldest checks that the unattended demo bumps the oldest
+// tickets, not the rush ones that hang first.
+func TestDemoBumpsTheOldest(t *testing.T) {
+	b := orders.NewBoard(orders.BoardConfig{})
+	rush := burger()
+	rush.Rush = true
+	b.Place(t.Context(), burger())
+	b.Place(t.Context(), burger())
+	b.Place(t.Context(), rush)
+	// A one-order demo with room for 3: the oldest (1) goes.
+	if err := seeded(1).Demo(t.Context(), b, orders.DemoConfig{Every: time.Millisecond, MaxOpen: 3, Orders: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ids := railIDs(b)
+	if slices.Contains(ids, 1) || !slices.Contains(ids, 3) || len(ids) != 3 {
+		t.Errorf("rail %v: want order 1 bumped and the rush order 3 kept", ids)
+	}
+}

@@ -150,11 +150,15 @@ const (
 // Validate reports the first problem with n as an error wrapping ErrInvalid,
 // naming the field, or nil.
 func (n NewOrder) Validate() error {
-	if len(n.Key) > MaxTextLength {
-		return invalid("idempotency_key", fmt.Sprintf("must be at most %d bytes", MaxTextLength))
+	if n.Key != "" {
+		if err := checkText("idempotency_key", n.Key); err != nil {
+			return err
+		}
 	}
-	if len(n.SourceID) > MaxTextLength {
-		return invalid("source_id", fmt.Sprintf("must be at most %d bytes", MaxTextLength))
+	if n.SourceID != "" {
+		if err := checkText("source_id", n.SourceID); err != nil {
+			return err
+		}
 	}
 	if !n.Destination.Valid() {
 		return invalid("destination", fmt.Sprintf("must be one of %s", joinDestinations()))

@@ -104,7 +104,7 @@ func TestPage(t *testing.T) {
 	checkScreenLinks(t, doc, "", []string{"./", "?station=grill", "?station=fry", "?station=shake"})
 
 	// Recall: the button and the panel.
-	checkControl(t, onlyTestID(t, doc, "recall-last"), "recall", map[string]string{"action": "recall-last"})
+	checkControl(t, onlyTestID(t, doc, "recall-last"), "recall", map[string]string{"action": "recall"})
 	panel := byID(t, doc, "recall-panel")
 	if panel.Data != "details" || hasAttr(panel, "open") {
 		t.Errorf("recall panel is <%s open=%v>", panel.Data, hasAttr(panel, "open"))
@@ -230,8 +230,13 @@ func checkKeys(t *testing.T, doc, rail *html.Node, values map[string]string) {
 	if trig := attrOr(r, "hx-trigger"); !strings.HasPrefix(trig, "keyup[(key == 'r' || key == 'R') && !ctrlKey") || !strings.HasSuffix(trig, "] from:body") {
 		t.Errorf("recall key trigger %q", trig)
 	}
-	if got := hiddenValues(r); !mapsEqual(got, map[string]string{"action": "recall-last"}) {
+	if got := hiddenValues(r); !mapsEqual(got, map[string]string{"action": "recall"}) {
 		t.Errorf("recall key values %v", got)
+	}
+	// It names the first order of the recall list, so that a resent
+	// message recalls the same order again, not the next one.
+	if vals := attrOr(r, "hx-vals"); !strings.Contains(vals, "#recall-list [data-order-id]") {
+		t.Errorf("recall key hx-vals %q", vals)
 	}
 }
 

@@ -792,3 +792,20 @@ func TestRecallList(t *testing.T) {
 		t.Error("empty recall list has items or no note")
 	}
 }
+
+// BenchmarkTicket renders one typical ticket (three items, modifiers, a
+// note) on the expo screen.
+func BenchmarkTicket(b *testing.B) {
+	o := sampleOrder()
+	s := Screen{Store: "Socket Burger"}
+	now := o.PlacedAt.Add(3 * time.Minute)
+	var buf bytes.Buffer
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		buf.Reset()
+		if err := Ticket(s, now, o).Render(ctx, &buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -16,9 +16,8 @@ import (
 // include it on the server.
 func (h *Handler) railFragment() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, err := stationOf(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
+		st, ok := stationOf(w, r)
+		if !ok {
 			return
 		}
 		snap := h.opts.Board.Snapshot()
@@ -34,9 +33,8 @@ func (h *Handler) ticketFragment() http.Handler {
 			http.Error(w, "no such ticket", http.StatusNotFound)
 			return
 		}
-		st, err := stationOf(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
+		st, ok := stationOf(w, r)
+		if !ok {
 			return
 		}
 		o, err := h.opts.Board.Order(id)

@@ -123,18 +123,16 @@ func (h *Handler) screen(st orders.Station) views.Screen {
 	return views.Screen{Store: h.opts.Store, Station: st, WarnAfter: h.opts.WarnAfter, LateAfter: h.opts.LateAfter}
 }
 
-// errUnknownStation is returned by stationOf for a ?station= that names
-// no station.
-var errUnknownStation = errors.New("unknown station: use grill, fry or shake, or none for the expo")
-
 // stationOf returns the station a request's ?station= names, "" for the
-// expo screen.
-func stationOf(r *http.Request) (orders.Station, error) {
+// expo screen; for a name that is no station it answers 404 and reports
+// false.
+func stationOf(w http.ResponseWriter, r *http.Request) (orders.Station, bool) {
 	st := orders.Station(r.URL.Query().Get("station"))
 	if st != "" && !st.Valid() {
-		return "", errUnknownStation
+		http.Error(w, "unknown station: use grill, fry or shake, or none for the expo", http.StatusNotFound)
+		return "", false
 	}
-	return st, nil
+	return st, true
 }
 
 // ServeHTTP serves the rail's routes.

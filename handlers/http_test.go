@@ -171,3 +171,33 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz: %d %q", resp.StatusCode, body)
 	}
 }
+
+func TestStationScreens(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	r.place(t) // a grill item only
+	for _, tt := range []struct {
+		path    string
+		status  int
+		tickets int
+	}{
+		{"/?station=grill", http.StatusOK, 1},
+		{"/?station=shake", http.StatusOK, 0},
+		{"/fragments/rail?station=grill", http.StatusOK, 1},
+		{"/fragments/rail?station=fry", http.StatusOK, 0},
+		{"/?station=oven", http.StatusNotFound, 0},
+		{"/ws?station=oven", http.StatusNotFound, 0},
+		{"/fragments/rail?station=oven", http.StatusNotFound, 0},
+		{"/fragments/tickets/1?station=oven", http.StatusNotFound, 0},
+	} {
+		resp, body := get(t, r.srv.URL+tt.path)
+		if resp.StatusCode != tt.status {
+			t.Errorf("GET %s: %d, want %d", tt.path, resp.StatusCode, tt.status)
+			continue
+		}
+		if tt.status == http.StatusOK {
+			if n := len(parseMessage(t, body).oob); n != tt.tickets {
+				t.Errorf("GET %s shows %d tickets, want %d", tt.path, n, tt.tickets)
+			}
+		}
+	}
+}

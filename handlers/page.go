@@ -19,9 +19,8 @@ const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-s
 // a screen opened mid-service shows the rail on first paint.
 func (h *Handler) page() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, err := stationOf(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
+		st, ok := stationOf(w, r)
+		if !ok {
 			return
 		}
 		ws := "ws"

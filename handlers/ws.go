@@ -22,9 +22,8 @@ var errTooSlow = errors.New("screen too slow")
 // and then one message per event, each rendered once for every socket.
 func (h *Handler) socket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, err := stationOf(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusNotFound)
+		st, ok := stationOf(w, r)
+		if !ok {
 			return
 		}
 		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{

@@ -27,8 +27,8 @@ const (
 	DefaultStore        = "Socket Burger"
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultPingEvery    = 30 * time.Second
-	DefaultWarnAfter    = 5 * time.Minute
-	DefaultLateAfter    = 8 * time.Minute
+	DefaultWarnAfter    = views.DefaultWarnAfter
+	DefaultLateAfter    = views.DefaultLateAfter
 	// MaxMessageBytes is the largest message a screen may send; a larger
 	// one closes that socket with 1009 (message too big).
 	MaxMessageBytes = 4 << 10

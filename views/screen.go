@@ -13,8 +13,8 @@ import (
 // The ages at which a ticket's timer changes colour when a Screen does not
 // say.
 const (
-	defaultWarnAfter = 5 * time.Minute
-	defaultLateAfter = 8 * time.Minute
+	DefaultWarnAfter = 5 * time.Minute
+	DefaultLateAfter = 8 * time.Minute
 )
 
 // How long a ticket that leaves the rail stays in the DOM before FollowUp
@@ -51,7 +51,7 @@ func (s Screen) Shows(o orders.Order) bool {
 
 // holds reports whether the screen would show o if o were open.
 func (s Screen) holds(o orders.Order) bool {
-	if s.Station == "" {
+	if s.expo() {
 		return true
 	}
 	return len(o.ItemsFor(s.Station)) > 0 && !o.StationDone(s.Station)
@@ -82,14 +82,14 @@ func (s Screen) warnAfter() time.Duration {
 	if s.WarnAfter > 0 {
 		return s.WarnAfter
 	}
-	return defaultWarnAfter
+	return DefaultWarnAfter
 }
 
 func (s Screen) lateAfter() time.Duration {
 	if s.LateAfter > 0 {
 		return s.LateAfter
 	}
-	return defaultLateAfter
+	return DefaultLateAfter
 }
 
 // age is how long ago o was placed at now, never less than zero.

@@ -10,8 +10,8 @@ import (
 	"github.com/ticketrail/ticketrail/orders"
 )
 
-// The ages at which a ticket's timer changes colour when a Screen does not
-// say.
+// DefaultWarnAfter and DefaultLateAfter are the ages at which a ticket's
+// timer turns amber and red when a Screen does not say.
 const (
 	DefaultWarnAfter = 5 * time.Minute
 	DefaultLateAfter = 8 * time.Minute

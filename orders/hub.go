@@ -22,6 +22,10 @@ const (
 	// EventStationDone: a station finished its part of an order; Station
 	// names it.
 	EventStationDone EventKind = "station-done"
+	// EventItemDone and EventItemUndone: a cook marked one item of an
+	// order done, or took that back; Item is its index.
+	EventItemDone   EventKind = "item-done"
+	EventItemUndone EventKind = "item-undone"
 	// EventTick: time passed. It changes nothing but the tickets' ages.
 	EventTick EventKind = "tick"
 )
@@ -41,6 +45,9 @@ type Event struct {
 	Order Order
 	// Station is the station that finished, in an EventStationDone.
 	Station Station
+	// Item is the index of the item, in an EventItemDone or
+	// EventItemUndone.
+	Item int
 	// Before is, for an order that joins the rail (placed or recalled), the
 	// ID of the ticket it hangs in front of, or 0 when it hangs at the end.
 	Before int64

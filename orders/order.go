@@ -75,6 +75,9 @@ type Item struct {
 	Name      string   `json:"name"`
 	Station   Station  `json:"station"`
 	Modifiers []string `json:"modifiers,omitempty"`
+	// Allergens are the allergens the sender named for this item,
+	// normalised (see NormalizeAllergen).
+	Allergens []string `json:"allergens,omitempty"`
 }
 
 // Order is a ticket on the rail. Orders are values: the board hands out
@@ -99,6 +102,16 @@ type Order struct {
 	Done  []Station `json:"done_stations,omitempty"`
 	Items []Item    `json:"items"`
 	Notes []string  `json:"notes,omitempty"`
+	// Allergens are every allergen of the order: those named on the order
+	// and its items, and those its notes and modifiers mention, normalised
+	// and in the order of the allergen list (see Allergens).
+	Allergens []string `json:"allergens,omitempty"`
+	// Allergy is set when the order has allergens, or a note or modifier
+	// speaks of an allergy without naming one: the ticket must shout.
+	Allergy bool `json:"allergy,omitempty"`
+	// ItemsDone lists the indexes (from 0, into Items) of the items a cook
+	// marked done, in increasing order.
+	ItemsDone []int `json:"items_done,omitempty"`
 	// PlacedAt is when the kitchen received the order; FiredAt when a cook
 	// started it; BumpedAt when it was last bumped as done; CancelledAt
 	// when it was voided. Zero when it has not happened.
@@ -134,6 +147,8 @@ type NewOrder struct {
 	Rush        bool
 	Items       []Item
 	Notes       []string
+	// Allergens are the allergens the sender named for the whole order.
+	Allergens []string
 }
 
 // Limits on what an order may hold, so that one sender cannot flood every
@@ -274,3 +289,6 @@ func (o Order) ItemCount() int {
 	}
 	return n
 }
+
+// ItemDone reports whether the item at index i of o.Items is marked done.
+func (o Order) ItemDone(i int) bool { return slices.Contains(o.ItemsDone, i) }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -172,26 +171,6 @@ func (h *Handler) orderAction() http.Handler {
 		}
 		writeJSON(w, http.StatusOK, o)
 	})
-}
-
-// act does a.
-func (h *Handler) act(ctx context.Context, a action) (orders.Order, error) {
-	b := h.opts.Board
-	switch a.name {
-	case "fire":
-		return b.Fire(ctx, a.id)
-	case "bump":
-		return b.Bump(ctx, a.id)
-	case "recall":
-		return b.Recall(ctx, a.id)
-	case "cancel":
-		return b.Cancel(ctx, a.id)
-	case "done":
-		return b.BumpStation(ctx, a.id, a.station)
-	case "recall-last":
-		return b.RecallLast(ctx)
-	}
-	return orders.Order{}, fmt.Errorf("%w %q", errUnknownAction, a.name)
 }
 
 func orderID(r *http.Request) (int64, error) {

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// act does a.
+func (h *Handler) act(ctx context.Context, a action) (orders.Order, error) {
+	b := h.opts.Board
+	switch a.name {
+	case "fire":
+		return b.Fire(ctx, a.id)
+	case "bump":
+		return b.Bump(ctx, a.id)
+	case "recall":
+		return b.Recall(ctx, a.id)
+	case "cancel":
+		return b.Cancel(ctx, a.id)
+	case "done":
+		return b.BumpStation(ctx, a.id, a.station)
+	case "recall-last":
+		return b.RecallLast(ctx)
+	}
+	return orders.Order{}, fmt.Errorf("%w %q", errUnknownAction, a.name)
+}
+
+// pageAction does what a control on the page asks (fire, bump, recall,
+// cancel, done, and recall-last at /recall) when the page posts it instead
+// of sending it over the socket. Cross-site posts are refused (see
+// Handler.csrf). An htmx request gets 204; a plain form post is sent back to
+// the page it came from.
+func (h *Handler) pageAction() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		back := "../../"
+		a, err := newAction(r.PathValue("action"), r.PathValue("id"), r.FormValue("station"))
+		if r.PathValue("id") == "" { // POST /recall
+			a, err, back = action{name: "recall-last"}, nil, "./"
+		}
+		if err == nil {
+			_, err = h.act(r.Context(), a)
+		}
+		switch {
+		case errors.Is(err, errUnknownAction):
+			http.Error(w, err.Error(), http.StatusNotFound)
+		case err != nil:
+			h.writeError(w, r, err)
+		case r.Header.Get("HX-Request") != "":
+			w.WriteHeader(http.StatusNoContent)
+		default:
+			// Relative, so that it also leads back under a path prefix
+			// (http.Redirect would make it absolute), to the screen the
+			// form was on.
+			if a.station != "" {
+				back += "?station=" + string(a.station)
+			}
+			w.Header().Set("Location", back)
+			w.WriteHeader(http.StatusSeeOther)
+		}
+	})
+}

@@ -17,9 +17,10 @@ import (
 )
 
 // files holds every asset the package serves. Its names are the asset names
-// accepted by Path.
+// accepted by Path. The sounds are written by sounds/gen.go.
 //
-//go:embed rail.css htmx/*.js htmx/LICENSE
+//go:generate go run sounds/gen.go -dir sounds
+//go:embed rail.css htmx/*.js htmx/LICENSE sounds/*.wav
 var files embed.FS
 
 const (
@@ -125,6 +126,10 @@ func contentType(name string) string {
 		return "text/css; charset=utf-8"
 	case ".js":
 		return "text/javascript; charset=utf-8"
+	case ".wav":
+		// System MIME tables disagree (audio/x-wav, audio/wave, or
+		// nothing); every browser plays audio/wav.
+		return "audio/wav"
 	case "":
 		return "text/plain; charset=utf-8"
 	default:

@@ -4,16 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // wantNames lists every asset the package must embed.
@@ -22,6 +28,8 @@ var wantNames = []string{
 	"htmx/htmx.min.js",
 	"htmx/hx-ws.min.js",
 	"rail.css",
+	"sounds/arrive.wav",
+	"sounds/late.wav",
 }
 
 // wantTypes maps each embedded asset to its expected Content-Type.
@@ -30,6 +38,8 @@ var wantTypes = map[string]string{
 	"htmx/htmx.min.js":  "text/javascript; charset=utf-8",
 	"htmx/hx-ws.min.js": "text/javascript; charset=utf-8",
 	"rail.css":          "text/css; charset=utf-8",
+	"sounds/arrive.wav": "audio/wav",
+	"sounds/late.wav":   "audio/wav",
 }
 
 // embedded returns the embedded bytes of name and the first 12 hex digits of
@@ -77,6 +87,8 @@ func TestPath(t *testing.T) {
 		{"htmx/htmx.min.js", "assets/htmx/htmx.min.", ".js"},
 		{"htmx/hx-ws.min.js", "assets/htmx/hx-ws.min.", ".js"},
 		{"htmx/LICENSE", "assets/htmx/LICENSE.", ""},
+		{"sounds/arrive.wav", "assets/sounds/arrive.", ".wav"},
+		{"sounds/late.wav", "assets/sounds/late.", ".wav"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -397,6 +409,146 @@ func checkHeaders(t *testing.T, got http.Header, want map[string]string) {
 	for k, v := range want {
 		if g := got.Get(k); g != v {
 			t.Errorf("%s = %q, want %q", k, g, v)
+		}
+	}
+}
+
+// wantSounds are the chimes of the kitchen page, written by sounds/gen.go.
+var wantSounds = []string{"sounds/arrive.wav", "sounds/late.wav"}
+
+// pcm is what a WAVE file of PCM samples says about itself.
+type pcm struct {
+	channels, rate, bits int
+	samples              []int // one channel, full scale ±1<<(bits-1)
+}
+
+// parseWAV reads a RIFF WAVE file of uncompressed PCM, checking that its
+// chunks and sizes agree with each other and with the file's length.
+func parseWAV(data []byte) (pcm, error) {
+	var p pcm
+	le := binary.LittleEndian
+	if len(data) < 12 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WAVE" {
+		return p, errors.New("not a RIFF WAVE file")
+	}
+	if n := le.Uint32(data[4:8]); int(n) != len(data)-8 {
+		return p, fmt.Errorf("RIFF size %d, file has %d bytes after it", n, len(data)-8)
+	}
+	var sawFormat bool
+	for rest := data[12:]; len(rest) > 0; {
+		if len(rest) < 8 {
+			return p, fmt.Errorf("%d stray bytes at the end", len(rest))
+		}
+		id, size := string(rest[:4]), int(le.Uint32(rest[4:8]))
+		if size > len(rest)-8 {
+			return p, fmt.Errorf("chunk %q of %d bytes, only %d left", id, size, len(rest)-8)
+		}
+		body := rest[8 : 8+size]
+		rest = rest[8+size+size%2:] // chunks are padded to an even size
+		switch id {
+		case "fmt ":
+			if size < 16 {
+				return p, fmt.Errorf("fmt chunk of %d bytes", size)
+			}
+			if format := le.Uint16(body[0:2]); format != 1 {
+				return p, fmt.Errorf("format %d, want 1 (PCM)", format)
+			}
+			p.channels, p.rate, p.bits = int(le.Uint16(body[2:4])), int(le.Uint32(body[4:8])), int(le.Uint16(body[14:16]))
+			block := p.channels * p.bits / 8
+			if int(le.Uint32(body[8:12])) != p.rate*block || int(le.Uint16(body[12:14])) != block {
+				return p, fmt.Errorf("byte rate %d and block size %d do not fit %d channels of %d bits at %d Hz",
+					le.Uint32(body[8:12]), le.Uint16(body[12:14]), p.channels, p.bits, p.rate)
+			}
+			sawFormat = true
+		case "data":
+			if !sawFormat {
+				return p, errors.New("data before the fmt chunk")
+			}
+			if p.channels != 1 || p.bits != 8 && p.bits != 16 {
+				return p, fmt.Errorf("%d channels of %d bits, want mono of 8 or 16", p.channels, p.bits)
+			}
+			for i := 0; i+p.bits/8 <= len(body); i += p.bits / 8 {
+				if p.bits == 8 {
+					p.samples = append(p.samples, int(body[i])-128)
+				} else {
+					p.samples = append(p.samples, int(int16(le.Uint16(body[i:]))))
+				}
+			}
+		}
+	}
+	if p.samples == nil {
+		return p, errors.New("no data chunk")
+	}
+	return p, nil
+}
+
+// TestSounds checks that each chime is a small, short, valid WAVE file of
+// mono PCM, audible, ending in silence (no click), served as audio.
+func TestSounds(t *testing.T) {
+	for _, name := range wantSounds {
+		t.Run(name, func(t *testing.T) {
+			data, _ := embedded(t, name)
+			if len(data) >= 20<<10 {
+				t.Errorf("%d bytes, want under 20 KiB", len(data))
+			}
+			p, err := parseWAV(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.rate != 8000 && p.rate != 16000 {
+				t.Errorf("sample rate %d Hz, want 8000 or 16000", p.rate)
+			}
+			if d := time.Duration(len(p.samples)) * time.Second / time.Duration(p.rate); d <= 0 || d >= time.Second {
+				t.Errorf("lasts %v, want under a second", d)
+			}
+			full, peak := 1<<(p.bits-1), 0
+			for _, s := range p.samples {
+				peak = max(peak, s, -s)
+			}
+			if peak < full/4 || peak >= full-1 {
+				t.Errorf("peak %d of %d: too quiet or clipped", peak, full)
+			}
+			if last := p.samples[len(p.samples)-1]; max(last, -last) > full/100 {
+				t.Errorf("last sample %d of %d: the sound ends with a click", last, full)
+			}
+			rec := serve(t, http.MethodGet, "/"+Path(name), nil)
+			if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || !strings.HasPrefix(ct, "audio/") {
+				t.Errorf("served with %d and Content-Type %q, want 200 and audio", rec.Code, ct)
+			}
+		})
+	}
+}
+
+// TestSoundsRegenerate runs the generator into a temporary directory: it
+// must write exactly the embedded sounds, byte for byte.
+func TestSoundsRegenerate(t *testing.T) {
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to run sounds/gen.go")
+	}
+	dir := t.TempDir()
+	cmd := exec.CommandContext(t.Context(), goTool, "run", "sounds/gen.go", "-dir", dir)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go run sounds/gen.go: %v\n%s", err, out)
+	}
+	written, err := filepath.Glob(filepath.Join(dir, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, path := range written {
+		names = append(names, "sounds/"+filepath.Base(path))
+	}
+	if !slices.Equal(names, wantSounds) {
+		t.Fatalf("the generator wrote %q, want %q", names, wantSounds)
+	}
+	for _, name := range wantSounds {
+		data, _ := embedded(t, name)
+		got, err := os.ReadFile(filepath.Join(dir, filepath.Base(name)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, data) {
+			t.Errorf("regenerated %s differs from the embedded one (%d bytes, %d embedded); run go generate in assets", name, len(got), len(data))
 		}
 	}
 }

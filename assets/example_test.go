@@ -51,4 +51,6 @@ func ExampleNames() {
 	// htmx/htmx.min.js
 	// htmx/hx-ws.min.js
 	// rail.css
+	// sounds/arrive.wav
+	// sounds/late.wav
 }

@@ -137,6 +137,10 @@ func (b *Board) Place(ctx context.Context, n NewOrder) (o Order, created bool, e
 		Items:       cloneItems(n.Items),
 		Notes:       slices.Clone(n.Notes),
 	}
+	for i := range o.Items {
+		o.Items[i].Allergens = normalizeAllergens(o.Items[i].Allergens)
+	}
+	o.Allergens, o.Allergy = orderAllergens(n)
 	if err := b.store.Insert(ctx, o, n.Key); err != nil {
 		return Order{}, false, fmt.Errorf("orders: place: %w", err)
 	}
@@ -457,6 +461,7 @@ func cloneItems(items []Item) []Item {
 	out := make([]Item, len(items))
 	for i, it := range items {
 		it.Modifiers = slices.Clone(it.Modifiers)
+		it.Allergens = slices.Clone(it.Allergens)
 		out[i] = it
 	}
 	return out

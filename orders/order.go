@@ -205,6 +205,12 @@ func (n NewOrder) Validate() error {
 				return err
 			}
 		}
+		if err := checkAllergens(field+".allergens", it.Allergens); err != nil {
+			return err
+		}
+	}
+	if err := checkAllergens("allergens", n.Allergens); err != nil {
+		return err
 	}
 	if len(n.Notes) > MaxNotes {
 		return invalid("notes", fmt.Sprintf("must hold at most %d notes", MaxNotes))
@@ -212,6 +218,27 @@ func (n NewOrder) Validate() error {
 	for i, note := range n.Notes {
 		if err := checkText(fmt.Sprintf("notes[%d]", i), note); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// checkAllergens checks a list of allergen names: at most MaxAllergens,
+// each printable, at most MaxAllergenLength bytes, and not empty once
+// normalised.
+func checkAllergens(field string, names []string) error {
+	if len(names) > MaxAllergens {
+		return invalid(field, fmt.Sprintf("must hold at most %d allergens", MaxAllergens))
+	}
+	for i, a := range names {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch {
+		case NormalizeAllergen(a) == "":
+			return invalid(f, "must not be empty")
+		case len(a) > MaxAllergenLength:
+			return invalid(f, fmt.Sprintf("must be at most %d bytes", MaxAllergenLength))
+		case !printable(a):
+			return invalid(f, "must be printable UTF-8 text")
 		}
 	}
 	return nil

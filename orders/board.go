@@ -9,7 +9,8 @@ import (
 	"time"
 )
 
-// How long the board remembers bumped orders for recall, and how many.
+// How long the board remembers bumped and voided orders for recall, and
+// how many the recall list shows.
 const (
 	RecallWindow = 15 * time.Minute
 	RecallSize   = 10
@@ -39,7 +40,10 @@ type Board struct {
 	lastID  int64
 	number  int     // the display number given to the last order
 	open    []Order // the rail
-	bumped  []Order // bumped within RecallWindow, newest bump first
+	closed  []Order // bumped or cancelled within RecallWindow, newest first (see closedAt)
+	// tickMinute is the minute (of the board's clock) of the last tick
+	// published, or of the board's start.
+	tickMinute time.Time
 }
 
 // BoardConfig configures a Board. The zero value is usable.
@@ -75,8 +79,9 @@ func OpenBoard(ctx context.Context, s Store, cfg BoardConfig) (*Board, error) {
 	for _, o := range saved.Open {
 		b.open = insertAt(b.open, o)
 	}
-	b.bumped = saved.Bumped
+	b.closed = saved.Recent
 	b.lastID = saved.Last.ID
+	b.tickMinute = b.now().Truncate(time.Minute)
 	if saved.Last.Number != 0 {
 		b.number = saved.Last.Number
 	}
@@ -166,15 +171,15 @@ func (b *Board) idAt(i int) int64 {
 // changes nothing. It returns the order, or an error wrapping ErrNotFound,
 // or ErrConflict for an order that is no longer open.
 func (b *Board) Fire(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "fire", id, func(o *Order, now time.Time) (EventKind, error) {
+	return b.change(ctx, "fire", id, func(o *Order, now time.Time) (Event, error) {
 		switch o.Status {
 		case Fired:
-			return "", nil
+			return Event{}, nil
 		case Received:
 			o.Status, o.FiredAt = Fired, now
-			return EventFired, nil
+			return Event{Kind: EventFired}, nil
 		}
-		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
@@ -183,34 +188,36 @@ func (b *Board) Fire(ctx context.Context, id int64) (Order, error) {
 // It returns the order, or an error wrapping ErrNotFound, or ErrConflict
 // for a cancelled order.
 func (b *Board) Bump(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "bump", id, func(o *Order, now time.Time) (EventKind, error) {
+	return b.change(ctx, "bump", id, func(o *Order, now time.Time) (Event, error) {
 		switch o.Status {
 		case Bumped:
-			return "", nil
+			return Event{}, nil
 		case Received, Fired:
 			o.Status, o.BumpedAt = Bumped, now
-			return EventBumped, nil
+			return Event{Kind: EventBumped}, nil
 		}
-		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
-// Recall brings a bumped order back to its place on the rail, marked as
-// recalled. Recalling an open order changes nothing. It returns the order,
-// or an error wrapping ErrNotFound, or ErrConflict for a cancelled order.
+// Recall brings a bumped or voided order back to its place on the rail,
+// marked as recalled, fired again if it had been fired. It undoes a bump
+// or a void: the bump or cancel time goes back to zero. Recalling an open
+// order changes nothing. It returns the order, or an error wrapping
+// ErrNotFound, or ErrConflict for an order whose status it does not know.
 func (b *Board) Recall(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "recall", id, func(o *Order, now time.Time) (EventKind, error) {
+	return b.change(ctx, "recall", id, func(o *Order, now time.Time) (Event, error) {
 		switch o.Status {
 		case Received, Fired:
-			return "", nil
-		case Bumped:
-			o.Status, o.BumpedAt, o.Recalled = Received, time.Time{}, true
+			return Event{}, nil
+		case Bumped, Cancelled:
+			o.Status, o.BumpedAt, o.CancelledAt, o.Recalled = Received, time.Time{}, time.Time{}, true
 			if !o.FiredAt.IsZero() {
 				o.Status = Fired
 			}
-			return EventRecalled, nil
+			return Event{Kind: EventRecalled}, nil
 		}
-		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
@@ -220,22 +227,55 @@ func (b *Board) Recall(ctx context.Context, id int64) (Order, error) {
 // It returns the order, or an error wrapping ErrNotFound, or ErrConflict
 // for an order that is not open or has nothing for the station.
 func (b *Board) BumpStation(ctx context.Context, id int64, station Station) (Order, error) {
-	return b.change(ctx, "bump "+string(station), id, func(o *Order, now time.Time) (EventKind, error) {
+	return b.change(ctx, "bump "+string(station), id, func(o *Order, now time.Time) (Event, error) {
 		switch {
 		case !o.Status.Open():
-			return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+			return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 		case len(o.ItemsFor(station)) == 0:
-			return "", fmt.Errorf("order has nothing for %q: %w", station, ErrConflict)
+			return Event{}, fmt.Errorf("order has nothing for %q: %w", station, ErrConflict)
 		case o.StationDone(station):
-			return "", nil
+			return Event{}, nil
 		}
 		o.Done = append(slices.Clone(o.Done), station)
-		return EventStationDone, nil
+		return Event{Kind: EventStationDone, Station: station}, nil
 	})
 }
 
-// RecallLast recalls the most recently bumped order still on the recall
-// list, or returns an error wrapping ErrNotFound when the list is empty.
+// ItemDone marks the item at index item (from 0, into the order's Items)
+// of an open order as done, or, with done false, as not done. An order
+// whose every item is done stays open until it is bumped. Asking for the
+// state an item already has changes nothing. It returns the order, or an
+// error wrapping ErrNotFound for an unknown order or an index it has no
+// item at, or ErrConflict for an order that is not open.
+func (b *Board) ItemDone(ctx context.Context, id int64, item int, done bool) (Order, error) {
+	verb := "item done"
+	if !done {
+		verb = "item undone"
+	}
+	return b.change(ctx, verb, id, func(o *Order, now time.Time) (Event, error) {
+		switch {
+		case !o.Status.Open():
+			return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		case item < 0 || item >= len(o.Items):
+			return Event{}, fmt.Errorf("order %d has no item %d: %w", o.ID, item, ErrNotFound)
+		case o.ItemDone(item) == done:
+			return Event{}, nil
+		}
+		if done {
+			i, _ := slices.BinarySearch(o.ItemsDone, item)
+			o.ItemsDone = slices.Insert(slices.Clone(o.ItemsDone), i, item)
+			return Event{Kind: EventItemDone, Item: item}, nil
+		}
+		o.ItemsDone = slices.DeleteFunc(slices.Clone(o.ItemsDone), func(i int) bool { return i == item })
+		if len(o.ItemsDone) == 0 {
+			o.ItemsDone = nil
+		}
+		return Event{Kind: EventItemUndone, Item: item}, nil
+	})
+}
+
+// RecallLast recalls the order bumped or voided most recently that is still
+// on the recall list, or returns an error wrapping ErrNotFound when the list is empty.
 // Each call recalls another order, so it is not safe to retry: screens
 // that may resend an action name the order with Recall instead.
 func (b *Board) RecallLast(ctx context.Context) (Order, error) {
@@ -246,36 +286,39 @@ func (b *Board) RecallLast(ctx context.Context) (Order, error) {
 	return b.Recall(ctx, recent[0].ID)
 }
 
-// Cancel voids an open order and takes it off the rail. Cancelling a
-// cancelled order changes nothing. It returns the order, or an error
+// Cancel voids an open order and takes it off the rail; it stays on the
+// recall list for RecallWindow, so that a void by mistake can be undone
+// with Recall. Cancelling a cancelled order changes nothing. It returns the order, or an error
 // wrapping ErrNotFound, or ErrConflict for a bumped order.
 func (b *Board) Cancel(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "cancel", id, func(o *Order, now time.Time) (EventKind, error) {
+	return b.change(ctx, "cancel", id, func(o *Order, now time.Time) (Event, error) {
 		switch o.Status {
 		case Cancelled:
-			return "", nil
+			return Event{}, nil
 		case Received, Fired:
 			o.Status, o.CancelledAt = Cancelled, now
-			return EventCancelled, nil
+			return Event{Kind: EventCancelled}, nil
 		}
-		return "", fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
 // change applies apply to the order with the given ID. apply returns the
-// kind of event its change makes, or "" when the order already is as asked.
-func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o *Order, now time.Time) (EventKind, error)) (Order, error) {
+// event its change makes, with its Kind and what the kind says (Station,
+// Item), or an Event without a Kind when the order already is as asked;
+// change fills in the rest.
+func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o *Order, now time.Time) (Event, error)) (Order, error) {
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
 	o, err := b.lookup(ctx, id)
 	if err != nil {
 		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
-	kind, err := apply(&o, b.now())
+	e, err := apply(&o, b.now())
 	if err != nil {
 		return o, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
-	if kind == "" {
+	if e.Kind == "" {
 		return o, nil
 	}
 	if err := b.store.Update(ctx, o); err != nil {
@@ -284,10 +327,7 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	e := Event{Kind: kind, Order: o}
-	if kind == EventStationDone {
-		e.Station = o.Done[len(o.Done)-1]
-	}
+	e.Order = o
 	if i := slices.IndexFunc(b.open, func(p Order) bool { return p.ID == id }); i >= 0 {
 		if o.Status.Open() {
 			b.open[i] = o
@@ -299,9 +339,9 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 		b.open = slices.Insert(b.open, i, o)
 		e.Before = b.idAt(i + 1)
 	}
-	b.bumped = slices.DeleteFunc(b.bumped, func(p Order) bool { return p.ID == id })
-	if o.Status == Bumped {
-		b.bumped = slices.Insert(b.bumped, 0, o)
+	b.closed = slices.DeleteFunc(b.closed, func(p Order) bool { return p.ID == id })
+	if !closedAt(o).IsZero() {
+		b.closed = slices.Insert(b.closed, 0, o)
 	}
 	b.prune(b.now())
 	b.publish(e)
@@ -312,7 +352,7 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 // caller holds b.wmu.
 func (b *Board) lookup(ctx context.Context, id int64) (Order, error) {
 	b.mu.Lock()
-	for _, list := range [][]Order{b.open, b.bumped} {
+	for _, list := range [][]Order{b.open, b.closed} {
 		for _, o := range list {
 			if o.ID == id {
 				b.mu.Unlock()
@@ -337,24 +377,42 @@ func (b *Board) publish(e Event) {
 }
 
 // Tick announces that time passed, so that screens can show the tickets'
-// new ages. Call it every second or so. With no open ticket it does
-// nothing.
+// new ages and the server's clock. Call it every second or so. It
+// publishes an EventTick while tickets are open, when orders leave the
+// recall list, and when the minute of the board's clock is another than
+// at the last tick it published (or at the board's start), so that a
+// quiet rail's clock moves too; otherwise it does nothing.
 func (b *Board) Tick() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	expired := b.prune(b.now())
-	if len(b.open) > 0 || expired {
+	now := b.now()
+	minute := now.Truncate(time.Minute)
+	expired := b.prune(now)
+	if len(b.open) > 0 || expired || !minute.Equal(b.tickMinute) {
+		b.tickMinute = minute
 		b.publish(Event{Kind: EventTick, Expired: expired})
 	}
 }
 
-// prune forgets the bumped orders whose RecallWindow has ended and reports
+// prune forgets the closed orders whose RecallWindow has ended and reports
 // whether there were any. The caller holds b.mu.
 func (b *Board) prune(now time.Time) bool {
 	cutoff := now.Add(-RecallWindow)
-	n := len(b.bumped)
-	b.bumped = slices.DeleteFunc(b.bumped, func(o Order) bool { return o.BumpedAt.Before(cutoff) })
-	return len(b.bumped) < n
+	n := len(b.closed)
+	b.closed = slices.DeleteFunc(b.closed, func(o Order) bool { return closedAt(o).Before(cutoff) })
+	return len(b.closed) < n
+}
+
+// closedAt returns when o left the rail: its bump time if it is bumped,
+// its cancel time if it is cancelled, or the zero time if it is open.
+func closedAt(o Order) time.Time {
+	switch o.Status {
+	case Bumped:
+		return o.BumpedAt
+	case Cancelled:
+		return o.CancelledAt
+	}
+	return time.Time{}
 }
 
 // Ticker calls Tick every interval until ctx is done.
@@ -383,8 +441,8 @@ func (b *Board) Snapshot() Event {
 // Open returns the open orders in rail order.
 func (b *Board) Open() []Order { return b.Snapshot().Orders }
 
-// Recent returns the recall list: up to RecallSize orders bumped within
-// RecallWindow, the most recently bumped first.
+// Recent returns the recall list: up to RecallSize orders bumped or voided
+// within RecallWindow, the most recently bumped or voided first.
 func (b *Board) Recent() []Order {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -395,8 +453,8 @@ func (b *Board) Recent() []Order {
 func (b *Board) recent(now time.Time) []Order {
 	cutoff := now.Add(-RecallWindow)
 	var out []Order
-	for _, o := range b.bumped {
-		if len(out) == RecallSize || o.BumpedAt.Before(cutoff) {
+	for _, o := range b.closed {
+		if len(out) == RecallSize || closedAt(o).Before(cutoff) {
 			break
 		}
 		out = append(out, o)

@@ -53,8 +53,9 @@ type Event struct {
 	Before int64
 	// Orders holds every open order in rail order after the event.
 	Orders []Order
-	// Recent is the recall list after the event: orders bumped within
-	// RecallWindow, at most RecallSize, the most recently bumped first.
+	// Recent is the recall list after the event: orders bumped or voided
+	// within RecallWindow, at most RecallSize, the most recently bumped or
+	// voided first.
 	Recent []Order
 	// Expired is set on a tick when orders left the recall list because
 	// their RecallWindow ended.

@@ -1,8 +1,10 @@
 package orders_test
 
 import (
+	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,9 +93,10 @@ func TestLifecycle(t *testing.T) {
 		t.Fatalf("cancel: %+v %v", cancelled, err)
 	}
 	for name, act := range map[string]func() (orders.Order, error){
-		"fire":   func() (orders.Order, error) { return b.Fire(ctx, o.ID) },
-		"bump":   func() (orders.Order, error) { return b.Bump(ctx, o.ID) },
-		"recall": func() (orders.Order, error) { return b.Recall(ctx, o.ID) },
+		"fire": func() (orders.Order, error) { return b.Fire(ctx, o.ID) },
+		"bump": func() (orders.Order, error) { return b.Bump(ctx, o.ID) },
+		"done": func() (orders.Order, error) { return b.BumpStation(ctx, o.ID, orders.Grill) },
+		"item": func() (orders.Order, error) { return b.ItemDone(ctx, o.ID, 0, true) },
 	} {
 		if _, err := act(); !errors.Is(err, orders.ErrConflict) {
 			t.Errorf("%s of a cancelled order: %v, want ErrConflict", name, err)
@@ -102,6 +105,14 @@ func TestLifecycle(t *testing.T) {
 	got, err := b.Lookup(ctx, o.ID)
 	if err != nil || got.Status != orders.Cancelled {
 		t.Errorf("lookup of a closed order: %+v %v", got, err)
+	}
+	// A void can be undone: the order comes back fired, as it was.
+	back, err := b.Recall(ctx, o.ID)
+	if err != nil || back.Status != orders.Fired || !back.Recalled || !back.CancelledAt.IsZero() {
+		t.Fatalf("recall of a voided order: %+v %v", back, err)
+	}
+	if ids := railIDs(b); !slices.Equal(ids, []int64{o.ID}) || len(b.Recent()) != 0 {
+		t.Errorf("after recalling the void: rail %v, recall list %d; want the order back and an empty list", ids, len(b.Recent()))
 	}
 }
 
@@ -190,5 +201,214 @@ func TestDemoBumpsTheOldest(t *testing.T) {
 	ids := railIDs(b)
 	if slices.Contains(ids, 1) || !slices.Contains(ids, 3) || len(ids) != 3 {
 		t.Errorf("rail %v: want order 1 bumped and the rush order 3 kept", ids)
+	}
+}
+
+func TestItemDone(t *testing.T) {
+	b := orders.NewBoard(orders.BoardConfig{})
+	ctx := t.Context()
+	n := burger()
+	n.Items = append(n.Items, orders.Item{Quantity: 1, Name: "Fries", Station: orders.Fry}, orders.Item{Quantity: 1, Name: "Cola", Station: orders.Shake})
+	o, _, err := b.Place(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := b.Subscribe()
+	defer sub.Close()
+	next(t, sub) // snapshot
+	steps := []struct {
+		name  string
+		item  int
+		done  bool
+		want  []int
+		event orders.EventKind // "" for none
+	}{
+		{"mark the last", 2, true, []int{2}, orders.EventItemDone},
+		{"mark the first", 0, true, []int{0, 2}, orders.EventItemDone},
+		{"again", 0, true, []int{0, 2}, ""},
+		{"the middle, kept in order", 1, true, []int{0, 1, 2}, orders.EventItemDone},
+		{"take one back", 1, false, []int{0, 2}, orders.EventItemUndone},
+		{"take it back again", 1, false, []int{0, 2}, ""},
+		{"take back the rest", 0, false, []int{2}, orders.EventItemUndone},
+		{"and the last", 2, false, nil, orders.EventItemUndone},
+		{"everything done", 0, true, []int{0}, orders.EventItemDone},
+		{"everything done", 1, true, []int{0, 1}, orders.EventItemDone},
+		{"everything done", 2, true, []int{0, 1, 2}, orders.EventItemDone},
+	}
+	for i, s := range steps {
+		version := b.Version()
+		got, err := b.ItemDone(ctx, o.ID, s.item, s.done)
+		if err != nil {
+			t.Fatalf("step %d (%s): %v", i, s.name, err)
+		}
+		if !slices.Equal(got.ItemsDone, s.want) {
+			t.Fatalf("step %d (%s): items done %v, want %v", i, s.name, got.ItemsDone, s.want)
+		}
+		for j := range got.Items {
+			if got.ItemDone(j) != slices.Contains(s.want, j) {
+				t.Errorf("step %d (%s): ItemDone(%d) = %v", i, s.name, j, got.ItemDone(j))
+			}
+		}
+		if s.event == "" {
+			if b.Version() != version {
+				t.Errorf("step %d (%s): a change that changes nothing moved the version", i, s.name)
+			}
+			continue
+		}
+		e := next(t, sub)
+		if e.Kind != s.event || e.Item != s.item || e.Order.ID != o.ID || !slices.Equal(e.Order.ItemsDone, s.want) {
+			t.Errorf("step %d (%s): event %s item %d done %v, want %s item %d", i, s.name, e.Kind, e.Item, e.Order.ItemsDone, s.event, s.item)
+		}
+		if len(e.Orders) != 1 || !slices.Equal(e.Orders[0].ItemsDone, s.want) {
+			t.Errorf("step %d (%s): the event's rail does not carry the change", i, s.name)
+		}
+	}
+	// Every item done: the order stays open.
+	if got, err := b.Order(o.ID); err != nil || got.Status != orders.Received {
+		t.Errorf("an order with every item done: %+v %v, want it open", got, err)
+	}
+
+	for _, tt := range []struct {
+		name string
+		id   int64
+		item int
+		want error
+		text string
+	}{
+		{"past the last item", o.ID, 3, orders.ErrNotFound, "orders: item done 1: order 1 has no item 3"},
+		{"negative", o.ID, -1, orders.ErrNotFound, "has no item -1"},
+		{"unknown order", 99, 0, orders.ErrNotFound, "orders: item done 99:"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := b.ItemDone(ctx, tt.id, tt.item, true)
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.text) {
+				t.Errorf("ItemDone(%d, %d): %v, want %v saying %q", tt.id, tt.item, err, tt.want, tt.text)
+			}
+		})
+	}
+	if _, err := b.Bump(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ItemDone(ctx, o.ID, 0, false); !errors.Is(err, orders.ErrConflict) {
+		t.Errorf("ItemDone on a bumped order: %v, want ErrConflict", err)
+	}
+	// A recalled order keeps the items it had done.
+	if got, err := b.Recall(ctx, o.ID); err != nil || !slices.Equal(got.ItemsDone, []int{0, 1, 2}) {
+		t.Errorf("recalled: items done %v, %v; want [0 1 2]", got.ItemsDone, err)
+	}
+}
+
+// TestRecallListHoldsVoids checks that voided orders join the recall list
+// with the bumped ones, newest first, and that recalling one undoes the
+// void.
+func TestRecallListHoldsVoids(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	b := orders.NewBoard(orders.BoardConfig{Now: func() time.Time { return now }})
+	ctx := t.Context()
+	for range 6 {
+		if _, _, err := b.Place(ctx, burger()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Fire(ctx, 3)
+	for _, step := range []struct {
+		act func(context.Context, int64) (orders.Order, error)
+		id  int64
+	}{{b.Bump, 1}, {b.Cancel, 2}, {b.Bump, 4}, {b.Cancel, 3}, {b.Cancel, 5}} {
+		now = now.Add(time.Minute)
+		if _, err := step.act(ctx, step.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recentIDs := func() []int64 {
+		var ids []int64
+		for _, o := range b.Recent() {
+			ids = append(ids, o.ID)
+		}
+		return ids
+	}
+	if got, want := recentIDs(), []int64{5, 3, 4, 2, 1}; !slices.Equal(got, want) {
+		t.Fatalf("recall list %v, want %v: bumped and voided, newest first", got, want)
+	}
+	if _, err := b.Bump(ctx, 5); !errors.Is(err, orders.ErrConflict) {
+		t.Errorf("bump of a voided order: %v, want ErrConflict", err)
+	}
+
+	sub := b.Subscribe()
+	defer sub.Close()
+	next(t, sub)
+	last, err := b.RecallLast(ctx)
+	if err != nil || last.ID != 5 || last.Status != orders.Received || !last.Recalled || !last.CancelledAt.IsZero() {
+		t.Fatalf("recall last: %+v %v, want order 5 back, received", last, err)
+	}
+	if e := next(t, sub); e.Kind != orders.EventRecalled || e.Order.ID != 5 || e.Before != 6 {
+		t.Errorf("event %s of %d before %d, want recalled 5 before 6", e.Kind, e.Order.ID, e.Before)
+	}
+	back, err := b.Recall(ctx, 3)
+	if err != nil || back.Status != orders.Fired || !back.CancelledAt.IsZero() {
+		t.Fatalf("recall of a fired voided order: %+v %v, want it fired", back, err)
+	}
+	if got, want := railIDs(b), []int64{3, 5, 6}; !slices.Equal(got, want) {
+		t.Errorf("rail %v, want %v", got, want)
+	}
+	if got, want := recentIDs(), []int64{4, 2, 1}; !slices.Equal(got, want) {
+		t.Errorf("recall list %v, want %v", got, want)
+	}
+	// Voids leave the list when their window ends, like bumps: 2 was
+	// voided at 12:02.
+	now = time.Date(2026, 11, 24, 12, 2, 0, 0, time.UTC).Add(orders.RecallWindow + time.Second)
+	if got, want := recentIDs(), []int64{4}; !slices.Equal(got, want) {
+		t.Errorf("recall list at %s: %v, want %v", now.Format("15:04:05"), got, want)
+	}
+}
+
+// TestTickOnAnEmptyRail checks that with no ticket open a tick is
+// published only when the minute of the board's clock changes.
+func TestTickOnAnEmptyRail(t *testing.T) {
+	now := time.Date(2026, 11, 24, 12, 0, 30, 0, time.UTC)
+	b := orders.NewBoard(orders.BoardConfig{Now: func() time.Time { return now }})
+	sub := b.Subscribe()
+	defer sub.Close()
+	next(t, sub)
+	for i, step := range []struct {
+		at   string // the clock's time, 12:mm:ss
+		tick bool
+	}{
+		{"12:00:30", false}, // the minute the board started in
+		{"12:00:59", false},
+		{"12:01:00", true},
+		{"12:01:01", false},
+		{"12:01:59", false},
+		{"12:03:10", true}, // a skipped minute
+		{"12:03:11", false},
+		{"12:02:00", true}, // the clock went back
+		{"12:02:40", false},
+	} {
+		at, err := time.Parse("15:04:05", step.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now = time.Date(2026, 11, 24, at.Hour(), at.Minute(), at.Second(), 0, time.UTC)
+		version := b.Version()
+		b.Tick()
+		if got := b.Version() != version; got != step.tick {
+			t.Fatalf("step %d: tick at %s published %v, want %v", i, step.at, got, step.tick)
+		}
+		if step.tick {
+			if e := next(t, sub); e.Kind != orders.EventTick || !e.Now.Equal(now) || e.Expired || len(e.Orders) != 0 {
+				t.Errorf("step %d: event %s at %v, want a tick at %v", i, e.Kind, e.Now, now)
+			}
+		}
+	}
+	// With a ticket open every tick is published.
+	b.Place(t.Context(), burger())
+	next(t, sub)
+	for range 3 {
+		version := b.Version()
+		b.Tick()
+		if b.Version() == version {
+			t.Fatal("a tick with a ticket open published nothing")
+		}
+		next(t, sub)
 	}
 }

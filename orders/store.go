@@ -19,14 +19,16 @@ import (
 // has written nothing. "In the order placed" and "newest" follow order IDs.
 type Store interface {
 	// Load returns what a board needs to start: every open order in the
-	// order placed, the orders bumped at or after bumpedSince (newest bump
-	// first), and the order with the highest ID (the zero Order if none).
-	Load(ctx context.Context, bumpedSince time.Time) (Saved, error)
+	// order placed, the orders bumped or cancelled at or after recentSince
+	// for the recall list (newest bump or cancel time first, see Saved),
+	// and the order with the highest ID (the zero Order if none).
+	Load(ctx context.Context, recentSince time.Time) (Saved, error)
 	// Insert records a new order, with the idempotency key it was placed
 	// with ("" for none). It fails, changing nothing, if the ID is taken.
 	Insert(ctx context.Context, o Order, key string) error
-	// Update records o's status, recalled flag, done stations and times;
-	// every other field stays as inserted. It returns ErrNotFound for an unknown ID.
+	// Update records o's status, recalled flag, done stations, done items
+	// and times; every other field stays as inserted. It returns
+	// ErrNotFound for an unknown ID.
 	Update(ctx context.Context, o Order) error
 	// Get returns the order with the given ID, or ErrNotFound.
 	Get(ctx context.Context, id int64) (Order, error)
@@ -46,9 +48,14 @@ type Store interface {
 
 // Saved is what Store.Load returns.
 type Saved struct {
-	Open   []Order
-	Bumped []Order // newest bump first
-	Last   Order
+	// Open holds the orders on the rail, in the order placed.
+	Open []Order
+	// Recent holds the orders for the recall list: bumped ones by their
+	// bump time and cancelled ones by their cancel time, the newest
+	// first; those at the same time in the order placed.
+	Recent []Order
+	// Last is the order with the highest ID.
+	Last Order
 }
 
 // MemoryStore is a Store that keeps orders in memory only: for tests,
@@ -81,13 +88,15 @@ func (m *MemoryStore) sorted(keep func(Order) bool) []Order {
 }
 
 // Load implements Store.
-func (m *MemoryStore) Load(ctx context.Context, bumpedSince time.Time) (Saved, error) {
+func (m *MemoryStore) Load(ctx context.Context, recentSince time.Time) (Saved, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var s Saved
 	s.Open = m.sorted(func(o Order) bool { return o.Status.Open() })
-	s.Bumped = m.sorted(func(o Order) bool { return o.Status == Bumped && !o.BumpedAt.Before(bumpedSince) })
-	slices.SortStableFunc(s.Bumped, func(a, b Order) int { return b.BumpedAt.Compare(a.BumpedAt) })
+	s.Recent = m.sorted(func(o Order) bool {
+		return (o.Status == Bumped || o.Status == Cancelled) && !closedAt(o).Before(recentSince)
+	})
+	slices.SortStableFunc(s.Recent, func(a, b Order) int { return closedAt(b).Compare(closedAt(a)) })
 	for _, o := range m.orders {
 		if o.ID > s.Last.ID {
 			s.Last = o.Order
@@ -106,6 +115,8 @@ func (m *MemoryStore) Insert(ctx context.Context, o Order, key string) error {
 	o.Items = cloneItems(o.Items)
 	o.Notes = slices.Clone(o.Notes)
 	o.Done = slices.Clone(o.Done)
+	o.Allergens = slices.Clone(o.Allergens)
+	o.ItemsDone = slices.Clone(o.ItemsDone)
 	m.orders[o.ID] = memoryOrder{o, key}
 	return nil
 }
@@ -118,7 +129,8 @@ func (m *MemoryStore) Update(ctx context.Context, o Order) error {
 	if !ok {
 		return fmt.Errorf("memory store: update %d: %w", o.ID, ErrNotFound)
 	}
-	saved.Status, saved.Recalled, saved.Done = o.Status, o.Recalled, slices.Clone(o.Done)
+	saved.Status, saved.Recalled = o.Status, o.Recalled
+	saved.Done, saved.ItemsDone = slices.Clone(o.Done), slices.Clone(o.ItemsDone)
 	saved.FiredAt, saved.BumpedAt, saved.CancelledAt = o.FiredAt, o.BumpedAt, o.CancelledAt
 	m.orders[o.ID] = saved
 	return nil

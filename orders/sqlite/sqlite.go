@@ -108,11 +108,12 @@ func (s *Store) Close() error {
 // columns are the columns of orders that make an orders.Order, in the
 // order scanOrder reads them.
 const columns = `id, number, source_id, destination, status, rush, recalled,
-	items, notes, placed_at, fired_at, bumped_at, cancelled_at, done_stations`
+	items, notes, placed_at, fired_at, bumped_at, cancelled_at, done_stations,
+	allergens, allergy, items_done`
 
-// The queries repeat the conditions of the partial indexes of
-// migrations/0001_orders.sql, so that they can use them; TestQueryPlans
-// checks that they do.
+// The queries repeat the conditions of the partial indexes of the
+// migrations (0001_orders.sql, 0003_allergens_items_done.sql), so that
+// they can use them; TestQueryPlans checks that they do.
 
 // openSQL selects the orders on the rail (orders.Status.Open), in the
 // order placed.
@@ -131,6 +132,15 @@ func bumpedSQL(cond string, newestFirst bool) string {
 	return `SELECT ` + columns + ` FROM orders
 		WHERE status = '` + string(orders.Bumped) + `' AND ` + cond + `
 		ORDER BY ` + order + `, id`
+}
+
+// cancelledSQL selects the cancelled orders for which cond holds, the
+// newest cancel first; those cancelled at the same time in the order
+// placed.
+func cancelledSQL(cond string) string {
+	return `SELECT ` + columns + ` FROM orders
+		WHERE status = '` + string(orders.Cancelled) + `' AND ` + cond + `
+		ORDER BY cancelled_at DESC, id`
 }
 
 // The conditions of findSQL that match an idempotency key and a source ID.
@@ -168,10 +178,15 @@ func (s *Store) Insert(ctx context.Context, o orders.Order, key string) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
 	}
+	allergens, err := encodeAllergens(o.Allergens)
+	if err != nil {
+		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
+	}
 	_, err = s.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO orders (`+columns+`, idempotency_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.Number, o.SourceID, string(o.Destination), string(o.Status), flag(o.Rush), flag(o.Recalled),
-		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], encodeDone(o.Done), key)
+		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], encodeDone(o.Done),
+		allergens, flag(o.Allergy), encodeItemsDone(o.ItemsDone), key)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
 	}
@@ -189,9 +204,11 @@ func (s *Store) Update(ctx context.Context, o orders.Order) error {
 		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
 	}
 	res, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE orders
-		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?, done_stations = ?
+		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?, done_stations = ?,
+			items_done = ?
 		WHERE id = ?`,
-		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], encodeDone(o.Done), o.ID)
+		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], encodeDone(o.Done),
+		encodeItemsDone(o.ItemsDone), o.ID)
 	if err != nil {
 		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
 	}
@@ -285,7 +302,7 @@ func (s *Store) Bumped(ctx context.Context, since time.Time) ([]orders.Order, er
 
 // Load implements orders.Store. It reads in one transaction, so what it
 // returns is one moment's state.
-func (s *Store) Load(ctx context.Context, bumpedSince time.Time) (orders.Saved, error) {
+func (s *Store) Load(ctx context.Context, recentSince time.Time) (orders.Saved, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return orders.Saved{}, fmt.Errorf("sqlite: load: %w", err)
@@ -297,17 +314,43 @@ func (s *Store) Load(ctx context.Context, bumpedSince time.Time) (orders.Saved, 
 	if err != nil {
 		return orders.Saved{}, fmt.Errorf("sqlite: load open orders: %w", err)
 	}
-	cond, args := atOrAfter("bumped_at", bumpedSince)
-	saved.Bumped, err = queryOrders(ctx, tx, bumpedSQL(cond, true), args...)
+	cond, args := atOrAfter("bumped_at", recentSince)
+	bumped, err := queryOrders(ctx, tx, bumpedSQL(cond, true), args...)
 	if err != nil {
 		return orders.Saved{}, fmt.Errorf("sqlite: load bumped orders: %w", err)
 	}
+	cond, args = atOrAfter("cancelled_at", recentSince)
+	cancelled, err := queryOrders(ctx, tx, cancelledSQL(cond), args...)
+	if err != nil {
+		return orders.Saved{}, fmt.Errorf("sqlite: load cancelled orders: %w", err)
+	}
+	saved.Recent = mergeRecent(bumped, cancelled)
 	row := tx.QueryRowContext(ctx, `SELECT `+columns+` FROM orders ORDER BY id DESC LIMIT 1`)
 	saved.Last, err = scanOrder(row)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return orders.Saved{}, fmt.Errorf("sqlite: load last order: %w", err)
 	}
 	return saved, nil
+}
+
+// mergeRecent merges bumped orders (newest bump first) and cancelled orders
+// (newest cancel first), each list with ties in the order placed, into one
+// list by the time each left the rail, the newest first, ties in the order
+// placed.
+func mergeRecent(bumped, cancelled []orders.Order) []orders.Order {
+	if len(bumped)+len(cancelled) == 0 {
+		return nil
+	}
+	out := make([]orders.Order, 0, len(bumped)+len(cancelled))
+	for len(bumped) > 0 && len(cancelled) > 0 {
+		b, c := bumped[0], cancelled[0]
+		if b.BumpedAt.After(c.CancelledAt) || b.BumpedAt.Equal(c.CancelledAt) && b.ID < c.ID {
+			out, bumped = append(out, b), bumped[1:]
+		} else {
+			out, cancelled = append(out, c), cancelled[1:]
+		}
+	}
+	return append(append(out, bumped...), cancelled...)
 }
 
 // atOrAfter returns an SQL condition that holds where column, a time
@@ -367,6 +410,7 @@ type storedItem struct {
 	Name      string   `json:"name"`
 	Station   string   `json:"station"`
 	Modifiers []string `json:"modifiers,omitempty"`
+	Allergens []string `json:"allergens,omitempty"`
 }
 
 // encodeLines returns o's items and notes as JSON for the items and notes
@@ -383,6 +427,11 @@ func encodeLines(o orders.Order) (items, notes []byte, err error) {
 				return nil, nil, fmt.Errorf("items[%d].modifiers[%d] is not valid UTF-8", i, j)
 			}
 		}
+		for j, a := range it.Allergens {
+			if !utf8.ValidString(a) {
+				return nil, nil, fmt.Errorf("items[%d].allergens[%d] is not valid UTF-8", i, j)
+			}
+		}
 	}
 	for i, n := range o.Notes {
 		if !utf8.ValidString(n) {
@@ -393,7 +442,8 @@ func encodeLines(o orders.Order) (items, notes []byte, err error) {
 	if o.Items != nil {
 		stored = make([]storedItem, len(o.Items))
 		for i, it := range o.Items {
-			stored[i] = storedItem{Quantity: it.Quantity, Name: it.Name, Station: string(it.Station), Modifiers: it.Modifiers}
+			stored[i] = storedItem{Quantity: it.Quantity, Name: it.Name, Station: string(it.Station),
+				Modifiers: it.Modifiers, Allergens: it.Allergens}
 		}
 	}
 	if items, err = json.Marshal(stored); err != nil {
@@ -416,10 +466,12 @@ func scanOrder(sc scanner) (orders.Order, error) {
 		o                                orders.Order
 		destination, status              string
 		items, notes, done               []byte
+		allergens, itemsDone             []byte
 		placed, fired, bumped, cancelled sql.NullInt64
 	)
 	err := sc.Scan(&o.ID, &o.Number, &o.SourceID, &destination, &status, &o.Rush, &o.Recalled,
-		&items, &notes, &placed, &fired, &bumped, &cancelled, &done)
+		&items, &notes, &placed, &fired, &bumped, &cancelled, &done,
+		&allergens, &o.Allergy, &itemsDone)
 	if err != nil {
 		return orders.Order{}, err
 	}
@@ -431,7 +483,8 @@ func scanOrder(sc scanner) (orders.Order, error) {
 	if stored != nil {
 		o.Items = make([]orders.Item, len(stored))
 		for i, it := range stored {
-			o.Items[i] = orders.Item{Quantity: it.Quantity, Name: it.Name, Station: orders.Station(it.Station), Modifiers: it.Modifiers}
+			o.Items[i] = orders.Item{Quantity: it.Quantity, Name: it.Name, Station: orders.Station(it.Station),
+				Modifiers: it.Modifiers, Allergens: it.Allergens}
 		}
 	}
 	if err := json.Unmarshal(notes, &o.Notes); err != nil {
@@ -442,6 +495,18 @@ func scanOrder(sc scanner) (orders.Order, error) {
 	}
 	if len(o.Done) == 0 {
 		o.Done = nil
+	}
+	if err := json.Unmarshal(allergens, &o.Allergens); err != nil {
+		return orders.Order{}, fmt.Errorf("order %d: decode allergens: %w", o.ID, err)
+	}
+	if len(o.Allergens) == 0 {
+		o.Allergens = nil
+	}
+	if err := json.Unmarshal(itemsDone, &o.ItemsDone); err != nil {
+		return orders.Order{}, fmt.Errorf("order %d: decode items done: %w", o.ID, err)
+	}
+	if len(o.ItemsDone) == 0 {
+		o.ItemsDone = nil
 	}
 	o.PlacedAt, o.FiredAt = decodeTime(placed), decodeTime(fired)
 	o.BumpedAt, o.CancelledAt = decodeTime(bumped), decodeTime(cancelled)
@@ -477,6 +542,34 @@ func queryOrders(ctx context.Context, q querier, query string, args ...any) ([]o
 // encodeDone is the JSON array of done stations; station names are plain
 // words, so it cannot fail.
 func encodeDone(done []orders.Station) string {
+	if len(done) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(done)
+	return string(b)
+}
+
+// encodeAllergens is the JSON array of an order's allergens. Like items,
+// they must be valid UTF-8, which JSON could not store exactly otherwise.
+func encodeAllergens(names []string) (string, error) {
+	if len(names) == 0 {
+		return "[]", nil
+	}
+	for i, a := range names {
+		if !utf8.ValidString(a) {
+			return "", fmt.Errorf("allergens[%d] is not valid UTF-8", i)
+		}
+	}
+	b, err := json.Marshal(names)
+	if err != nil {
+		return "", fmt.Errorf("encode allergens: %w", err)
+	}
+	return string(b), nil
+}
+
+// encodeItemsDone is the JSON array of the indexes of the items done;
+// numbers cannot fail to encode.
+func encodeItemsDone(done []int) string {
 	if len(done) == 0 {
 		return "[]"
 	}

@@ -466,7 +466,11 @@ func TestInsertRefuses(t *testing.T) {
 	early := order(3, time.Date(1600, time.January, 1, 0, 0, 0, 0, time.UTC))
 	late := order(4, placed)
 	late.CancelledAt = time.Date(2300, time.January, 1, 0, 0, 0, 0, time.UTC)
-	for _, o := range []orders.Order{notUTF8, notes, early, late} {
+	itemAllergen := order(6, placed)
+	itemAllergen.Items[0].Allergens = []string{"\xfe"}
+	allergen := order(7, placed)
+	allergen.Allergens = []string{"egg", "\xc3"}
+	for _, o := range []orders.Order{notUTF8, notes, early, late, itemAllergen, allergen} {
 		err := s.Insert(ctx, o, "")
 		if err == nil {
 			t.Errorf("Insert(%d) succeeded, want an error", o.ID)
@@ -518,9 +522,9 @@ func TestTimesOutOfRangeQueries(t *testing.T) {
 		if err2 != nil || err3 != nil {
 			t.Fatalf("since %v: Bumped: %v; Load: %v", tc.since, err2, err3)
 		}
-		if (err == nil) != tc.found || (len(bumped) == 1) != tc.found || (len(saved.Bumped) == 1) != tc.found {
-			t.Errorf("since %v: Find error %v, Bumped %d, Load bumped %d; want found %v",
-				tc.since, err, len(bumped), len(saved.Bumped), tc.found)
+		if (err == nil) != tc.found || (len(bumped) == 1) != tc.found || (len(saved.Recent) == 1) != tc.found {
+			t.Errorf("since %v: Find error %v, Bumped %d, Load recent %d; want found %v",
+				tc.since, err, len(bumped), len(saved.Recent), tc.found)
 		}
 	}
 }
@@ -536,6 +540,8 @@ func TestQueryPlans(t *testing.T) {
 		{openSQL, []string{"orders_open"}},
 		{bumpedSQL("bumped_at >= 1", false), []string{"orders_bumped"}},
 		{bumpedSQL("1", true), []string{"orders_bumped"}},
+		{cancelledSQL("cancelled_at >= 1"), []string{"orders_cancelled"}},
+		{cancelledSQL("1"), []string{"orders_cancelled"}},
 		{findSQL([]string{matchKey}, "placed_at >= 1"), []string{"orders_idempotency_key"}},
 		{findSQL([]string{matchSourceID}, "1"), []string{"orders_source_id"}},
 		{findSQL([]string{matchKey, matchSourceID}, "1"), []string{"orders_idempotency_key", "orders_source_id"}},
@@ -601,5 +607,52 @@ func TestCancelledWrites(t *testing.T) {
 	}
 	if got, err := s.Get(t.Context(), 1); err != nil || got.Status != orders.Received {
 		t.Errorf("Get after the cancelled Update = %s, %v; want received", got.Status, err)
+	}
+}
+
+// TestMigrateKeepsOldOrders opens a database written before the columns
+// for allergens and items done: its orders read as having none, and take
+// items done from then on.
+func TestMigrateKeepsOldOrders(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db := rawDB(t, path)
+	old := fstest.MapFS{}
+	ms, err := readMigrations(migrationFiles())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.version <= 2 {
+			old[m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		}
+	}
+	if applied, err := migrate(ctx, db, old); err != nil || len(applied) != 2 {
+		t.Fatalf("migrate to version 2 = %v, %v", applied, err)
+	}
+	placed := time.Unix(1_800_000_000, 0)
+	_, err = db.ExecContext(ctx, `INSERT INTO orders (id, number, destination, status, items, notes, placed_at, done_stations)
+		VALUES (1, 101, 'takeout', 'received', '[{"quantity":1,"name":"Fries","station":"fry"}]', '["allergy: sesame"]', ?, '["fry"]')`,
+		placed.UnixNano())
+	if err != nil {
+		t.Fatalf("insert an old row: %v", err)
+	}
+	db.Close()
+
+	s := open(t, path)
+	got, err := s.Get(ctx, 1)
+	if err != nil {
+		t.Fatalf("Get after migrating: %v", err)
+	}
+	if got.Allergens != nil || got.Allergy || got.ItemsDone != nil || got.Items[0].Allergens != nil ||
+		!slices.Equal(got.Done, []orders.Station{orders.Fry}) || !got.PlacedAt.Equal(placed) {
+		t.Errorf("old order after migrating: %+v", got)
+	}
+	got.ItemsDone = []int{0}
+	if err := s.Update(ctx, got); err != nil {
+		t.Fatalf("Update after migrating: %v", err)
+	}
+	if again, err := s.Get(ctx, 1); err != nil || !slices.Equal(again.ItemsDone, []int{0}) {
+		t.Errorf("items done after an Update = %v, %v; want [0]", again.ItemsDone, err)
 	}
 }

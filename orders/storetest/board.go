@@ -75,6 +75,10 @@ func testReopenBoard(t *testing.T, f *fixture) {
 	}
 	places[0].Key = "retry-1"
 	places[1].SourceID = "pos-2"
+	places[1].Allergens = []string{"Kiwi", "milk"}
+	places[2].Notes = []string{"allergy: sesame"}
+	places[3].Items[0].Allergens = []string{"Eggs"}
+	places[5].Notes = []string{"severe allergy, ask server"}
 	for i, n := range places {
 		clk.advance(7*time.Second + time.Duration(i)*time.Nanosecond)
 		o, created, err := b.Place(ctx, n)
@@ -90,12 +94,24 @@ func testReopenBoard(t *testing.T, f *fixture) {
 			t.Fatalf("%s(%d): %v", name, id, err)
 		}
 	}
+	itemDone := func(id int64, item int, done bool) {
+		t.Helper()
+		clk.advance(3 * time.Second)
+		if _, err := b.ItemDone(ctx, id, item, done); err != nil {
+			t.Fatalf("ItemDone(%d, %d, %v): %v", id, item, done, err)
+		}
+	}
 	do("Bump", b.Bump, 5)
 	clk.advance(orders.RecallWindow) // order 5 leaves the recall list
 	do("Fire", b.Fire, 1)
 	do("Fire", b.Fire, 2)
 	do("Bump", b.Bump, 2)
 	do("Fire", b.Fire, 6)
+	itemDone(3, 1, true)
+	itemDone(6, 1, true)
+	itemDone(6, 0, true)
+	itemDone(6, 1, false)
+	itemDone(4, 0, true)
 	do("Bump", b.Bump, 4)
 	do("Recall", b.Recall, 4)
 	do("Cancel", b.Cancel, 7)
@@ -105,12 +121,33 @@ func testReopenBoard(t *testing.T, f *fixture) {
 
 	wantOpen, wantRecent := b.Open(), b.Recent()
 	// Make sure the shift is the one meant: rush orders first on the
-	// rail, recalled orders back in their place, and a recall list.
+	// rail, recalled orders back in their place, a recall list with a
+	// void, allergens and items done.
 	if got := ids(wantOpen); !slices.Equal(got, []int64{3, 6, 2, 4}) {
 		t.Fatalf("the board's rail is %v before the restart, want [3 6 2 4]", got)
 	}
-	if got := ids(wantRecent); !slices.Equal(got, []int64{1, 8}) {
-		t.Fatalf("the board's recall list is %v before the restart, want [1 8]", got)
+	if got := ids(wantRecent); !slices.Equal(got, []int64{1, 8, 7}) {
+		t.Fatalf("the board's recall list is %v before the restart, want [1 8 7]", got)
+	}
+	for _, want := range []struct {
+		order     orders.Order
+		allergens []string
+		allergy   bool
+		done      []int
+	}{
+		{wantOpen[0], []string{"sesame"}, true, []int{1}},
+		{wantOpen[1], nil, true, []int{0}},
+		{wantOpen[2], []string{"dairy", "kiwi"}, true, nil},
+		{wantOpen[3], []string{"egg"}, true, []int{0}},
+	} {
+		o := want.order
+		if !slices.Equal(o.Allergens, want.allergens) || o.Allergy != want.allergy || !slices.Equal(o.ItemsDone, want.done) {
+			t.Fatalf("order %d before the restart: allergens %q, allergy %v, items done %v; want %q, %v, %v",
+				o.ID, o.Allergens, o.Allergy, o.ItemsDone, want.allergens, want.allergy, want.done)
+		}
+	}
+	if got := wantOpen[3].Items[0].Allergens; !slices.Equal(got, []string{"egg"}) {
+		t.Fatalf("order 4's first item has allergens %q before the restart, want [egg]", got)
 	}
 	wantStats, err := b.Stats(ctx)
 	if err != nil {
@@ -166,9 +203,12 @@ func testReopenBoard(t *testing.T, f *fixture) {
 	// The restarted board changes orders from before the restart.
 	do("Fire", b.Fire, 9)
 	do("Recall", b.Recall, 1)
+	do("Recall", b.Recall, 7) // a void from before the restart, undone
+	itemDone(9, 1, true)
+	itemDone(3, 1, false)
 	wantOpen = b.Open()
-	if got := ids(wantOpen); !slices.Equal(got, []int64{3, 6, 1, 2, 4, 9}) {
-		t.Fatalf("the board's rail is %v before the second restart, want [3 6 1 2 4 9]", got)
+	if got := ids(wantOpen); !slices.Equal(got, []int64{3, 6, 1, 2, 4, 7, 9}) {
+		t.Fatalf("the board's rail is %v before the second restart, want [3 6 1 2 4 7 9]", got)
 	}
 
 	f.reopen()

@@ -147,10 +147,12 @@ func sample(id int64, placed time.Time) orders.Order {
 		Rush:        id%4 == 0,
 		Items: []orders.Item{
 			{Quantity: int(id%5) + 1, Name: "Socket Burger", Station: orders.Grill, Modifiers: []string{"no onion", fmt.Sprintf("%d pickles", id%7)}},
-			{Quantity: 1, Name: "Fries", Station: orders.Fry},
+			{Quantity: 1, Name: "Fries", Station: orders.Fry, Allergens: []string{"gluten", fmt.Sprintf("spice %d", id%3)}},
 		},
-		Notes:    []string{fmt.Sprintf("note for %d", id)},
-		PlacedAt: placed,
+		Notes:     []string{fmt.Sprintf("note for %d", id)},
+		Allergens: []string{"gluten", fmt.Sprintf("spice %d", id%3)},
+		Allergy:   true,
+		PlacedAt:  placed,
 	}
 }
 
@@ -193,10 +195,14 @@ func diff(got, want orders.Order) string {
 	field("Recalled", got.Recalled == want.Recalled, got.Recalled, want.Recalled)
 	field("Done", slices.Equal(got.Done, want.Done), got.Done, want.Done)
 	sameItems := slices.EqualFunc(got.Items, want.Items, func(a, b orders.Item) bool {
-		return a.Quantity == b.Quantity && a.Name == b.Name && a.Station == b.Station && slices.Equal(a.Modifiers, b.Modifiers)
+		return a.Quantity == b.Quantity && a.Name == b.Name && a.Station == b.Station &&
+			slices.Equal(a.Modifiers, b.Modifiers) && slices.Equal(a.Allergens, b.Allergens)
 	})
 	field("Items", sameItems, got.Items, want.Items)
 	field("Notes", slices.Equal(got.Notes, want.Notes), got.Notes, want.Notes)
+	field("Allergens", slices.Equal(got.Allergens, want.Allergens), got.Allergens, want.Allergens)
+	field("Allergy", got.Allergy == want.Allergy, got.Allergy, want.Allergy)
+	field("ItemsDone", slices.Equal(got.ItemsDone, want.ItemsDone), got.ItemsDone, want.ItemsDone)
 	for _, tf := range []struct {
 		name      string
 		got, want time.Time
@@ -272,11 +278,14 @@ func testInsertGet(t *testing.T, f *fixture) {
 		Rush:        true,
 		Recalled:    true,
 		Items: []orders.Item{
-			{Quantity: 2, Name: "Socket Burger", Station: orders.Grill, Modifiers: []string{"no onion", "extra pickles"}},
+			{Quantity: 2, Name: "Socket Burger", Station: orders.Grill, Modifiers: []string{"no onion", "extra pickles"}, Allergens: []string{"sesame", "mustard"}},
 			{Quantity: 99, Name: "Fries", Station: orders.Fry},
-			{Quantity: 1, Name: "Vanilla Shake", Station: orders.Shake, Modifiers: []string{"no whip"}},
+			{Quantity: 1, Name: "Vanilla Shake", Station: orders.Shake, Modifiers: []string{"no whip"}, Allergens: []string{"dairy"}},
 		},
 		Notes:       []string{"allergy: peanuts", "car 4, blue"},
+		Allergens:   []string{"peanut", "dairy", "sesame", "mustard", "kiwi"},
+		Allergy:     true,
+		ItemsDone:   []int{0, 2},
 		PlacedAt:    placed,
 		FiredAt:     placed.Add(90*time.Second + 1),
 		BumpedAt:    placed.Add(5*time.Minute + 2),
@@ -313,9 +322,15 @@ func testInsertGet(t *testing.T, f *fixture) {
 			t.Errorf("Get(2).%s = %v, want the zero time", name, tm)
 		}
 	}
-	if got.SourceID != "" || len(got.Notes) != 0 || got.Rush || got.Recalled {
-		t.Errorf("Get(2) = %+v, want no source ID, notes, rush or recall", got)
+	if got.SourceID != "" || len(got.Notes) != 0 || got.Rush || got.Recalled ||
+		len(got.Allergens) != 0 || got.Allergy || len(got.ItemsDone) != 0 || len(got.Items[0].Allergens) != 0 {
+		t.Errorf("Get(2) = %+v, want no source ID, notes, rush, recall, allergens, allergy or items done", got)
 	}
+	// An allergy without a named allergen.
+	shout := sample(5, placed.Add(2*time.Nanosecond))
+	shout.Allergens, shout.Items[1].Allergens = nil, nil
+	f.insert([]orders.Order{shout})
+	checkOrder(t, "Get of an allergy without allergens", f.get(5), shout)
 }
 
 func testInsertTakenID(t *testing.T, f *fixture) {
@@ -346,12 +361,15 @@ func testUpdate(t *testing.T, f *fixture) {
 	o := at(1)
 	f.insert([]orders.Order{o, at(2)}, "key-1", "key-2")
 
-	// Everything changes in u; only status, recalled, the done stations
-	// and the three times may reach the store.
+	// Everything changes in u; only status, recalled, the done stations,
+	// the done items and the three times may reach the store.
 	u := o
 	u.Status = orders.Bumped
 	u.Recalled = true
 	u.Done = []orders.Station{orders.Fry, orders.Grill}
+	u.ItemsDone = []int{0, 1}
+	u.Allergens = []string{"changed"}
+	u.Allergy = !o.Allergy
 	u.FiredAt = o.PlacedAt.Add(time.Minute + 1)
 	u.BumpedAt = o.PlacedAt.Add(4*time.Minute + 2)
 	u.CancelledAt = o.PlacedAt.Add(9*time.Minute + 3)
@@ -359,14 +377,14 @@ func testUpdate(t *testing.T, f *fixture) {
 	u.SourceID = "changed"
 	u.Destination = orders.Takeout
 	u.Rush = !o.Rush
-	u.Items = []orders.Item{{Quantity: 7, Name: "Onion Rings", Station: orders.Fry}}
+	u.Items = []orders.Item{{Quantity: 7, Name: "Onion Rings", Station: orders.Fry, Allergens: []string{"changed"}}}
 	u.Notes = []string{"changed"}
 	u.PlacedAt = o.PlacedAt.Add(time.Hour)
 	if err := f.s.Update(t.Context(), u); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	want := o
-	want.Status, want.Recalled, want.Done = u.Status, u.Recalled, u.Done
+	want.Status, want.Recalled, want.Done, want.ItemsDone = u.Status, u.Recalled, u.Done, u.ItemsDone
 	want.FiredAt, want.BumpedAt, want.CancelledAt = u.FiredAt, u.BumpedAt, u.CancelledAt
 	checkOrder(t, "Get after Update", f.get(1), want)
 	checkOrder(t, "the other order after Update", f.get(2), at(2))
@@ -384,9 +402,10 @@ func testUpdate(t *testing.T, f *fixture) {
 		t.Errorf("Find(source changed) after Update: error %v, want ErrNotFound", err)
 	}
 
-	// Times go back to zero, as a recall clears the bump time.
+	// Times go back to zero, as a recall clears the bump time, and items
+	// are taken back.
 	back := want
-	back.Status, back.Recalled = orders.Received, false
+	back.Status, back.Recalled, back.ItemsDone = orders.Received, false, nil
 	back.FiredAt, back.BumpedAt, back.CancelledAt = time.Time{}, time.Time{}, time.Time{}
 	if err := f.s.Update(t.Context(), back); err != nil {
 		t.Fatalf("Update: %v", err)
@@ -586,8 +605,8 @@ func testLoadEmpty(t *testing.T, f *fixture) {
 		if err != nil {
 			t.Fatalf("Load on an empty store: %v", err)
 		}
-		if len(saved.Open) != 0 || len(saved.Bumped) != 0 {
-			t.Errorf("Load on an empty store: open %v, bumped %v; want none", ids(saved.Open), ids(saved.Bumped))
+		if len(saved.Open) != 0 || len(saved.Recent) != 0 {
+			t.Errorf("Load on an empty store: open %v, recent %v; want none", ids(saved.Open), ids(saved.Recent))
 		}
 		checkOrder(t, "Load on an empty store: Last", saved.Last, orders.Order{})
 	}
@@ -603,26 +622,31 @@ func testLoad(t *testing.T, f *fixture) {
 		at(1),
 		rush,
 		with(at(3), orders.Bumped, b.Add(10*time.Minute)),
-		with(at(4), orders.Cancelled, b.Add(4*time.Minute)),
+		with(at(4), orders.Cancelled, b.Add(10*time.Minute)), // voided when 3 was bumped
 		with(at(5), orders.Bumped, b.Add(2*time.Minute)),
 		recalled,
 		with(at(7), orders.Bumped, b.Add(12*time.Minute)),
 		at(8),
 		with(at(9), orders.Bumped, b.Add(10*time.Minute)), // bumped with 3
 		with(at(10), orders.Cancelled, b.Add(11*time.Minute)),
+		with(at(11), orders.Cancelled, b.Add(time.Minute)),
 	}
 	// Inserted out of order: Load goes by the order placed all the same.
-	f.insert(pick(all, 10, 3, 1, 8, 2, 6, 9, 4, 7, 5))
+	f.insert(pick(all, 10, 3, 1, 8, 2, 11, 6, 9, 4, 7, 5))
 	for _, tc := range []struct {
 		since  time.Time
-		bumped []int64
+		recent []int64
 	}{
-		// Newest bump first; the same bump time in the order placed.
-		{time.Time{}, []int64{7, 3, 9, 5}},
-		{b.Add(2 * time.Minute), []int64{7, 3, 9, 5}},
-		{b.Add(5 * time.Minute), []int64{7, 3, 9}},
-		{b.Add(10 * time.Minute), []int64{7, 3, 9}},
-		{b.Add(10*time.Minute + 1), []int64{7}},
+		// Bumped and voided, newest bump or void first; the same time in
+		// the order placed, whichever it was.
+		{time.Time{}, []int64{7, 10, 3, 4, 9, 5, 11}},
+		{b.Add(time.Minute), []int64{7, 10, 3, 4, 9, 5, 11}},
+		{b.Add(2 * time.Minute), []int64{7, 10, 3, 4, 9, 5}},
+		{b.Add(5 * time.Minute), []int64{7, 10, 3, 4, 9}},
+		{b.Add(10 * time.Minute), []int64{7, 10, 3, 4, 9}},
+		{b.Add(10*time.Minute + 1), []int64{7, 10}},
+		{b.Add(11 * time.Minute), []int64{7, 10}},
+		{b.Add(11*time.Minute + 1), []int64{7}},
 		{b.Add(time.Hour), nil},
 	} {
 		what := fmt.Sprintf("Load(%s)", tc.since.Format(time.RFC3339Nano))
@@ -633,18 +657,18 @@ func testLoad(t *testing.T, f *fixture) {
 		}
 		// In the order placed: putting rush orders first is the board's job.
 		checkOrders(t, what+": Open", saved.Open, pick(all, 1, 2, 6, 8))
-		checkOrders(t, what+": Bumped", saved.Bumped, pick(all, tc.bumped...))
-		checkOrder(t, what+": Last", saved.Last, all[9])
+		checkOrders(t, what+": Recent", saved.Recent, pick(all, tc.recent...))
+		checkOrder(t, what+": Last", saved.Last, all[10])
 	}
 
 	// Last is the order with the highest ID, whatever its status.
-	f.insert([]orders.Order{at(11)})
+	f.insert([]orders.Order{at(12)})
 	saved, err := f.s.Load(t.Context(), b)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	checkOrder(t, "Load after Insert(11): Last", saved.Last, at(11))
-	checkOrders(t, "Load after Insert(11): Open", saved.Open, append(pick(all, 1, 2, 6, 8), at(11)))
+	checkOrder(t, "Load after Insert(12): Last", saved.Last, at(12))
+	checkOrders(t, "Load after Insert(12): Open", saved.Open, append(pick(all, 1, 2, 6, 8), at(12)))
 }
 
 // hostile returns strings that a store must keep exactly as given: markup,
@@ -685,6 +709,8 @@ func testStrings(t *testing.T, f *fixture) {
 			{Quantity: 2, Name: "plain", Station: orders.Fry, Modifiers: []string{s}},
 		}
 		o.Notes = []string{s, s + s}
+		o.Allergens = []string{s, "plain"}
+		o.Items[1].Allergens = []string{"plain", s}
 		f.insert([]orders.Order{o}, s)
 		want = append(want, o)
 	}
@@ -749,8 +775,8 @@ func testMany(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if len(saved.Open) != n/2 || len(saved.Bumped) != n/4 || saved.Last.ID != n {
-		t.Errorf("Load: %d open, %d bumped, last %d; want %d, %d, %d", len(saved.Open), len(saved.Bumped), saved.Last.ID, n/2, n/4, n)
+	if len(saved.Open) != n/2 || len(saved.Recent) != n/2 || saved.Last.ID != n {
+		t.Errorf("Load: %d open, %d recent, last %d; want %d, %d, %d", len(saved.Open), len(saved.Recent), saved.Last.ID, n/2, n/2, n)
 	}
 	for _, id := range []int64{1, 250, 499} {
 		o, err := f.s.Find(t.Context(), keys[id-1], "", time.Time{})
@@ -867,7 +893,7 @@ func testConcurrent(t *testing.T, f *fixture) {
 					if err != nil {
 						t.Errorf("Load: %v", err)
 					}
-					for _, o := range slices.Concat(saved.Open, saved.Bumped) {
+					for _, o := range slices.Concat(saved.Open, saved.Recent) {
 						checkRead("Load", o)
 					}
 					if saved.Last.ID != 0 || id != 0 {
@@ -926,7 +952,7 @@ func testReopen(t *testing.T, f *fixture) {
 		t.Fatalf("Load after reopening: %v", err)
 	}
 	checkOrders(t, "Load after reopening: Open", after.Open, before.Open)
-	checkOrders(t, "Load after reopening: Bumped", after.Bumped, before.Bumped)
+	checkOrders(t, "Load after reopening: Recent", after.Recent, before.Recent)
 	checkOrder(t, "Load after reopening: Last", after.Last, before.Last)
 	for i, key := range keys {
 		if key == "" {

@@ -173,6 +173,34 @@ func (h *Handler) orderAction() http.Handler {
 	})
 }
 
+// itemAction marks one item of an open order done or not done, at
+// /api/orders/{id}/items/{item}/done and .../undone. It answers 200 with
+// the order, also when the item already was as asked; 404 for an unknown
+// order, or an index that is not a whole number or names no item; 409 for
+// an order that is not open.
+func (h *Handler) itemAction() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, err := newItemAction("item-"+r.PathValue("state"), r.PathValue("id"), r.PathValue("item"))
+		if errors.Is(err, errUnknownAction) {
+			writeJSON(w, http.StatusNotFound, apiError{Error: fmt.Sprintf("unknown action %q on an item: use done or undone", r.PathValue("state"))})
+			return
+		}
+		var o orders.Order
+		if err == nil {
+			o, err = h.act(r.Context(), a)
+		}
+		if errors.Is(err, orders.ErrNotFound) {
+			writeJSON(w, http.StatusNotFound, apiError{Error: "no such order or item"})
+			return
+		}
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, o)
+	})
+}
+
 func orderID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id < 1 {

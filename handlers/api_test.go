@@ -146,6 +146,13 @@ func TestCreateOrderRefusesBadInput(t *testing.T) {
 		{"control character", `{"destination": "takeout", "items": [{"name": "Ham\u0000burger"}]}`, http.StatusBadRequest, "items[0].name"},
 		{"long note", with(`"notes": ["` + long + `"]`), http.StatusBadRequest, "notes[0]"},
 		{"long source id", with(`"source_id": "` + long + `"`), http.StatusBadRequest, "source_id"},
+		{"allergens not an array", with(`"allergens": "peanut"`), http.StatusBadRequest, "allergens"},
+		{"allergen not a string", with(`"allergens": [7]`), http.StatusBadRequest, "allergens"},
+		{"empty allergen", with(`"allergens": ["egg", " - "]`), http.StatusBadRequest, "allergens[1]"},
+		{"long allergen", with(`"allergens": ["` + strings.Repeat("x", orders.MaxAllergenLength+1) + `"]`), http.StatusBadRequest, "allergens[0]"},
+		{"too many allergens", with(`"allergens": [` + strings.TrimSuffix(strings.Repeat(`"egg",`, orders.MaxAllergens+1), ",") + `]`), http.StatusBadRequest, "allergens"},
+		{"item allergen empty", `{"destination": "takeout", "items": [` + item + `, {"name": "Cola", "allergens": [""]}]}`, http.StatusBadRequest, "items[1].allergens[0]"},
+		{"item allergens not an array", `{"destination": "takeout", "items": [{"name": "Cola", "allergens": {}}]}`, http.StatusBadRequest, "items.allergens"},
 		{"body over 64 KiB", with(`"notes": ["` + strings.Repeat("x", handlers.MaxBodyBytes) + `"]`), http.StatusRequestEntityTooLarge, ""},
 	}
 	for _, tt := range tests {
@@ -212,8 +219,10 @@ func TestOrderActions(t *testing.T) {
 		{"recall", http.StatusOK, orders.Fired},
 		{"recall", http.StatusOK, orders.Fired},
 		{"cancel", http.StatusOK, orders.Cancelled},
-		{"recall", http.StatusConflict, ""},
 		{"bump", http.StatusConflict, ""},
+		{"fire", http.StatusConflict, ""},
+		{"recall", http.StatusOK, orders.Fired}, // a void undone
+		{"cancel", http.StatusOK, orders.Cancelled},
 		{"dance", http.StatusNotFound, ""},
 		{"recall-last", http.StatusNotFound, ""}, // only the page's Recall and R key
 	}
@@ -484,5 +493,137 @@ func TestStats(t *testing.T) {
 	}
 	if rep.LastHour.Count != 0 || rep.Today.Count != 10 {
 		t.Errorf("an hour later: last hour %d, today %d; want 0 and 10", rep.LastHour.Count, rep.Today.Count)
+	}
+}
+
+func TestCreateOrderWithAllergens(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	resp := call(t, "POST", r.srv.URL+"/api/orders", `{"destination": "takeout",
+		"allergens": [" Tree-Nuts ", "Kiwi"],
+		"items": [{"name": "Hamburger", "allergens": ["MILK", "soya"], "modifiers": ["no cheese"]},
+		          {"name": "Fries", "modifiers": ["no peanuts please"]}],
+		"notes": ["extra napkins"]}`)
+	if resp.status != http.StatusCreated {
+		t.Fatalf("status %d: %s", resp.status, resp.body)
+	}
+	var o struct {
+		Allergens []string `json:"allergens"`
+		Allergy   bool     `json:"allergy"`
+		Items     []struct {
+			Allergens []string `json:"allergens"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(resp.body, &o); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(o.Allergens, ","), "peanut,tree nut,dairy,soy,kiwi"; got != want || !o.Allergy {
+		t.Errorf("allergens %q, allergy %v; want %q and true", got, o.Allergy, want)
+	}
+	if got := strings.Join(o.Items[0].Allergens, ","); got != "dairy,soy" || len(o.Items[1].Allergens) != 0 {
+		t.Errorf("item allergens %q and %q, want dairy,soy and none", got, o.Items[1].Allergens)
+	}
+	plain := call(t, "POST", r.srv.URL+"/api/orders", `{"destination": "takeout", "items": [{"name": "Cola"}]}`)
+	if strings.Contains(string(plain.body), "allerg") {
+		t.Errorf("an order without allergens has %s", plain.body)
+	}
+}
+
+func TestItemActions(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	id := call(t, "POST", r.srv.URL+"/api/orders", validOrder).order(t).ID
+	url := func(id any, rest string) string { return fmt.Sprintf("%s/api/orders/%v/items/%s", r.srv.URL, id, rest) }
+	for i, s := range []struct {
+		path   string
+		status int
+		done   []int
+	}{
+		{url(id, "1/done"), http.StatusOK, []int{1}},
+		{url(id, "1/done"), http.StatusOK, []int{1}}, // a retry changes nothing
+		{url(id, "0/done"), http.StatusOK, []int{0, 1}},
+		{url(id, "1/undone"), http.StatusOK, []int{0}},
+		{url(id, "1/undone"), http.StatusOK, []int{0}},
+		{url(id, "2/done"), http.StatusNotFound, nil}, // two items
+		{url(id, "-1/done"), http.StatusNotFound, nil},
+		{url(id, "one/done"), http.StatusNotFound, nil},
+		{url(id, "1.5/done"), http.StatusNotFound, nil},
+		{url(id, "1/finish"), http.StatusNotFound, nil},
+		{url(999, "0/done"), http.StatusNotFound, nil},
+		{url("abc", "0/done"), http.StatusNotFound, nil},
+		{url(id, "0/done/more"), http.StatusNotFound, nil},
+	} {
+		resp := call(t, "POST", s.path, "")
+		if resp.status != s.status {
+			t.Fatalf("step %d POST %s: status %d (%s), want %d", i, s.path, resp.status, resp.body, s.status)
+		}
+		if s.status != http.StatusOK {
+			if s.status == http.StatusNotFound && !strings.HasSuffix(s.path, "/more") {
+				resp.problem(t)
+			}
+			continue
+		}
+		if o := resp.order(t); fmt.Sprint(o.ItemsDone) != fmt.Sprint(s.done) {
+			t.Fatalf("step %d POST %s: items done %v, want %v", i, s.path, o.ItemsDone, s.done)
+		}
+	}
+	if o, _ := r.board.Order(id); fmt.Sprint(o.ItemsDone) != "[0]" {
+		t.Errorf("the board's order has items done %v, want [0]", o.ItemsDone)
+	}
+	call(t, "POST", fmt.Sprintf("%s/api/orders/%d/bump", r.srv.URL, id), "")
+	if resp := call(t, "POST", url(id, "1/done"), ""); resp.status != http.StatusConflict {
+		t.Errorf("item done on a bumped order: %d (%s), want 409", resp.status, resp.body)
+	}
+	// Item actions are not order actions.
+	if resp := call(t, "POST", fmt.Sprintf("%s/api/orders/%d/item-done", r.srv.URL, id), ""); resp.status != http.StatusNotFound {
+		t.Errorf("POST .../item-done: %d, want 404", resp.status)
+	}
+}
+
+func TestPageItemActions(t *testing.T) {
+	r := newRig(t, handlers.Options{})
+	o, _, err := r.board.Place(t.Context(), orders.NewOrder{Destination: orders.Takeout, Items: []orders.Item{
+		{Quantity: 1, Name: "Hamburger", Station: orders.Grill},
+		{Quantity: 1, Name: "Fries", Station: orders.Fry},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		path     string
+		body     string
+		header   []string
+		status   int
+		location string
+		done     string
+	}{
+		{"form post", "items/1/done", "", []string{"Origin", "SELF"}, http.StatusSeeOther, "../../../../", "[1]"},
+		{"form post from a station", "items/0/done", "station=grill", []string{"Origin", "SELF"}, http.StatusSeeOther, "../../../../?station=grill", "[0 1]"},
+		{"an unknown station is not carried", "items/0/undone", "station=oven", []string{"Origin", "SELF"}, http.StatusSeeOther, "../../../../", "[1]"},
+		{"htmx", "items/1/undone", "", []string{"Sec-Fetch-Site", "same-origin", "HX-Request", "true"}, http.StatusNoContent, "", "[]"},
+		{"cross-site", "items/1/done", "", []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden, "", "[]"},
+		{"foreign origin", "items/1/done", "", []string{"Origin", "http://evil.example"}, http.StatusForbidden, "", "[]"},
+		{"no such item", "items/2/done", "", []string{"Origin", "SELF"}, http.StatusNotFound, "", "[]"},
+		{"not an index", "items/x/done", "", []string{"Origin", "SELF"}, http.StatusNotFound, "", "[]"},
+		{"unknown state", "items/1/eaten", "", []string{"Origin", "SELF"}, http.StatusNotFound, "", "[]"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/orders/%d/%s", r.srv.URL, o.ID, tt.path), strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				req.Header.Set(tt.header[i], strings.Replace(tt.header[i+1], "SELF", r.srv.URL, 1))
+			}
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.status || resp.Header.Get("Location") != tt.location {
+				t.Errorf("status %d to %q, want %d to %q", resp.StatusCode, resp.Header.Get("Location"), tt.status, tt.location)
+			}
+			got, _ := r.board.Order(o.ID)
+			if done := fmt.Sprint(got.ItemsDone); done != tt.done {
+				t.Errorf("items done %s, want %s", done, tt.done)
+			}
+		})
 	}
 }

@@ -24,6 +24,7 @@ type orderRequest struct {
 	Rush        bool          `json:"rush"`
 	Items       []itemRequest `json:"items"`
 	Notes       []string      `json:"notes"`
+	Allergens   []string      `json:"allergens"`
 }
 
 type itemRequest struct {
@@ -31,6 +32,7 @@ type itemRequest struct {
 	Quantity  *int     `json:"quantity"`
 	Station   string   `json:"station"`
 	Modifiers []string `json:"modifiers"`
+	Allergens []string `json:"allergens"`
 }
 
 // destinationAliases maps what senders commonly write to a Destination.
@@ -41,8 +43,9 @@ var destinationAliases = map[string]orders.Destination{
 }
 
 // decodeOrder reads one JSON order from r and turns it into a NewOrder,
-// filling in defaults (quantity 1, the station guessed from the name) and
-// validating it. Errors are *orders.FieldError (wrapping ErrInvalid) or
+// filling in defaults (quantity 1, the station guessed from the name),
+// normalising allergen names (see orders.NormalizeAllergen) and validating
+// it. Errors are *orders.FieldError (wrapping ErrInvalid) or
 // come from r (such as *http.MaxBytesError).
 func decodeOrder(r io.Reader) (orders.NewOrder, error) {
 	dec := json.NewDecoder(r)
@@ -58,9 +61,10 @@ func decodeOrder(r io.Reader) (orders.NewOrder, error) {
 		return orders.NewOrder{}, &orders.FieldError{Field: "", Problem: "the body must hold one JSON object and nothing after it"}
 	}
 	n := orders.NewOrder{
-		SourceID: strings.TrimSpace(req.SourceID),
-		Rush:     req.Rush,
-		Notes:    trimAll(req.Notes),
+		SourceID:  strings.TrimSpace(req.SourceID),
+		Rush:      req.Rush,
+		Notes:     trimAll(req.Notes),
+		Allergens: normalizeAll(req.Allergens),
 	}
 	dest := strings.Join(strings.Fields(strings.ToLower(strings.NewReplacer("-", " ", "_", " ").Replace(req.Destination))), " ")
 	if d, ok := destinationAliases[dest]; ok {
@@ -72,7 +76,8 @@ func decodeOrder(r io.Reader) (orders.NewOrder, error) {
 		return orders.NewOrder{}, &orders.FieldError{Field: "items", Problem: fmt.Sprintf("must hold at most %d items", orders.MaxItems)}
 	}
 	for _, it := range req.Items {
-		item := orders.Item{Name: strings.TrimSpace(it.Name), Quantity: 1, Modifiers: trimAll(it.Modifiers)}
+		item := orders.Item{Name: strings.TrimSpace(it.Name), Quantity: 1, Modifiers: trimAll(it.Modifiers),
+			Allergens: normalizeAll(it.Allergens)}
 		if it.Quantity != nil {
 			item.Quantity = *it.Quantity
 		}
@@ -96,6 +101,19 @@ func trimAll(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = strings.TrimSpace(s)
+	}
+	return out
+}
+
+// normalizeAll returns each allergen name normalised, in the same places,
+// so that a problem Validate finds names the index the sender used.
+func normalizeAll(names []string) []string {
+	if names == nil {
+		return nil
+	}
+	out := make([]string, len(names))
+	for i, a := range names {
+		out[i] = orders.NormalizeAllergen(a)
 	}
 	return out
 }
@@ -151,14 +169,22 @@ type socketAction struct {
 	Action  string          `json:"action"`
 	ID      json.RawMessage `json:"id"`
 	Station string          `json:"station"`
+	Item    json.RawMessage `json:"item"`
 }
 
 // action is something a screen or the API asks to be done to an order.
 type action struct {
-	name    string // fire, bump, recall, cancel, done or recall-last
+	name    string // fire, bump, recall, cancel, done, item-done, item-undone or recall-last
 	id      int64  // 0 for recall-last
 	station orders.Station
+	item    int // the item's index, for item-done and item-undone
 }
+
+// The actions on one item of an order.
+const (
+	actionItemDone   = "item-done"
+	actionItemUndone = "item-undone"
+)
 
 // errUnknownAction is returned for a message that is not an action the
 // rail knows.
@@ -192,8 +218,29 @@ func newAction(name, id, station string) (action, error) {
 	return a, nil
 }
 
+// newItemAction checks the parts of an action on one item of an order:
+// name is item-done or item-undone, the ID as for newAction, and the
+// item's index a whole number from 0. An index that is not one names no
+// item, so the error wraps orders.ErrNotFound.
+func newItemAction(name, id, item string) (action, error) {
+	if name != actionItemDone && name != actionItemUndone {
+		return action{}, fmt.Errorf("%w %.40q", errUnknownAction, name)
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64)
+	if err != nil || n < 1 {
+		return action{}, fmt.Errorf("action %s: the id must be a positive whole number, got %.40q: %w", name, id, orders.ErrNotFound)
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(item))
+	if err != nil || i < 0 {
+		return action{}, fmt.Errorf("action %s: the item must be a whole number from 0, got %.40q: %w", name, item, orders.ErrNotFound)
+	}
+	return action{name: name, id: n, item: i}, nil
+}
+
 // decodeAction reads an action message, such as {"action": "bump",
-// "id": 7} or {"action": "done", "id": "7", "station": "grill"}.
+// "id": 7}, {"action": "done", "id": "7", "station": "grill"} or
+// {"action": "item-done", "id": 7, "item": "2"}. The ID and the item's
+// index may be JSON numbers or strings, as form values are.
 func decodeAction(data []byte) (action, error) {
 	var m socketAction
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -202,11 +249,28 @@ func decodeAction(data []byte) (action, error) {
 	if m.Action == "recall-last" {
 		return action{name: m.Action}, nil
 	}
-	id := string(bytes.TrimSpace(m.ID))
-	if strings.HasPrefix(id, `"`) {
-		if err := json.Unmarshal(m.ID, &id); err != nil {
-			return action{}, fmt.Errorf("action %s: bad id: %w", m.Action, err)
+	id, err := numberText(m.ID)
+	if err != nil {
+		return action{}, fmt.Errorf("action %.40q: bad id: %w", m.Action, err)
+	}
+	if m.Action == actionItemDone || m.Action == actionItemUndone {
+		item, err := numberText(m.Item)
+		if err != nil {
+			return action{}, fmt.Errorf("action %s: bad item: %w", m.Action, err)
 		}
+		return newItemAction(m.Action, id, item)
 	}
 	return newAction(m.Action, id, m.Station)
+}
+
+// numberText returns the text of a JSON number, or of a JSON string, for
+// the caller to parse; "" for none.
+func numberText(raw json.RawMessage) (string, error) {
+	text := string(bytes.TrimSpace(raw))
+	if strings.HasPrefix(text, `"`) {
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return "", err
+		}
+	}
+	return text, nil
 }

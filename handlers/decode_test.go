@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,7 @@ func FuzzDecodeOrder(f *testing.F) {
 	f.Add([]byte(`{"destination": "dining room", "items": [{"name": "\"><img src=x onerror=alert(1)>", "modifiers": ["</article>"]}], "notes": ["<!--"]}`))
 	f.Add([]byte(`{"destination": "takeout", "items": [{"name": "Cola", "quantity": -1}]}`))
 	f.Add([]byte(`{"destination": 7}`))
+	f.Add([]byte(`{"destination": "takeout", "allergens": ["<b>nuts</b>", "tree-nuts"], "items": [{"name": "Cola", "allergens": ["\"><script>"]}]}`))
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{} {}`))
 	f.Add([]byte(``))
@@ -39,7 +41,8 @@ func FuzzDecodeOrder(f *testing.F) {
 		if err := n.Validate(); err != nil {
 			t.Fatalf("accepted an invalid order: %v", err)
 		}
-		o := orders.Order{ID: 1, Number: 100, Destination: n.Destination, Status: orders.Received, Items: n.Items, Notes: n.Notes, Rush: n.Rush}
+		o := orders.Order{ID: 1, Number: 100, Destination: n.Destination, Status: orders.Received, Items: n.Items, Notes: n.Notes, Rush: n.Rush,
+			Allergens: n.Allergens, Allergy: len(n.Allergens) > 0}
 		var buf bytes.Buffer
 		if err := views.Ticket(views.Screen{Store: "Socket Burger"}, time.Now(), o).Render(context.Background(), &buf); err != nil {
 			t.Fatal(err)
@@ -84,6 +87,9 @@ func FuzzDecodeAction(f *testing.F) {
 	f.Add([]byte(`{"action":"done","id":"4","station":"grill"}`))
 	f.Add([]byte(`{"action":"done","id":"4","station":"oven"}`))
 	f.Add([]byte(`{"action":"recall-last"}`))
+	f.Add([]byte(`{"action":"item-done","id":"4","item":"2"}`))
+	f.Add([]byte(`{"action":"item-undone","id":4,"item":0}`))
+	f.Add([]byte(`{"action":"item-done","id":4,"item":-1}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := decodeAction(data)
 		if err != nil {
@@ -91,6 +97,10 @@ func FuzzDecodeAction(f *testing.F) {
 		}
 		switch {
 		case a.name == "recall-last":
+		case a.name == actionItemDone || a.name == actionItemUndone:
+			if a.id < 1 || a.item < 0 {
+				t.Fatalf("accepted %s on id %d, item %d", a.name, a.id, a.item)
+			}
 		case !validAction(a.name) || a.id < 1:
 			t.Fatalf("accepted action %q on id %d", a.name, a.id)
 		case a.name == "done" && !a.station.Valid():
@@ -105,6 +115,17 @@ func TestDecodeAction(t *testing.T) {
 		want action
 		err  error
 	}{
+		{`{"action":"item-done","id":7,"item":2}`, action{name: "item-done", id: 7, item: 2}, nil},
+		{`{"action":"item-done","id":"7","item":"0"}`, action{name: "item-done", id: 7}, nil},
+		{`{"action":"item-undone","id":" 7 ","item":" 3 ","station":"grill"}`, action{name: "item-undone", id: 7, item: 3}, nil},
+		{`{"action":"item-done","id":7}`, action{}, orders.ErrNotFound},
+		{`{"action":"item-done","id":7,"item":-1}`, action{}, orders.ErrNotFound},
+		{`{"action":"item-done","id":7,"item":1.5}`, action{}, orders.ErrNotFound},
+		{`{"action":"item-done","id":7,"item":"two"}`, action{}, orders.ErrNotFound},
+		{`{"action":"item-done","id":7,"item":null}`, action{}, orders.ErrNotFound},
+		{`{"action":"item-done","id":0,"item":1}`, action{}, orders.ErrNotFound},
+		{`{"action":"item-done","item":1}`, action{}, orders.ErrNotFound},
+		{`{"action":"item-finished","id":7,"item":1}`, action{}, errUnknownAction},
 		{`{"action":"bump","id":"7","headers":{"HX-Request":"true"}}`, action{name: "bump", id: 7}, nil},
 		{`{"action":"fire","id":12}`, action{name: "fire", id: 12}, nil},
 		{`{"action":"cancel","id":" 3 "}`, action{name: "cancel", id: 3}, nil},
@@ -119,17 +140,60 @@ func TestDecodeAction(t *testing.T) {
 		{`{"action":"bump","id":1.5}`, action{}, orders.ErrNotFound},
 		{`hello`, action{}, nil},
 	} {
-		got, err := decodeAction([]byte(tt.msg))
-		if tt.want.name == "" {
-			if err == nil {
-				t.Errorf("%s: accepted as %+v", tt.msg, got)
-			} else if tt.err != nil && !errors.Is(err, tt.err) {
-				t.Errorf("%s: %v, want %v", tt.msg, err, tt.err)
+		t.Run(tt.msg, func(t *testing.T) {
+			got, err := decodeAction([]byte(tt.msg))
+			if tt.want.name == "" {
+				if err == nil {
+					t.Errorf("accepted as %+v", got)
+				} else if tt.err != nil && !errors.Is(err, tt.err) {
+					t.Errorf("%v, want %v", err, tt.err)
+				}
+				return
 			}
-			continue
-		}
-		if err != nil || got != tt.want {
-			t.Errorf("%s: %+v %v, want %+v", tt.msg, got, err, tt.want)
-		}
+			if err != nil || got != tt.want {
+				t.Errorf("%+v %v, want %+v", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeOrderAllergens(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		body  string
+		order []string
+		items [][]string
+		field string
+	}{
+		{"none", `{"destination": "takeout", "items": [{"name": "Cola"}]}`, nil, [][]string{nil}, ""},
+		{"normalised in place", `{"destination": "takeout", "allergens": [" Tree-Nuts", "PEANUTS", "peanut", "Kiwi  Fruit"],
+			"items": [{"name": "Cola", "allergens": ["milk"]}, {"name": "Fries"}]}`,
+			[]string{"tree nut", "peanut", "peanut", "kiwi fruit"}, [][]string{{"dairy"}, nil}, ""},
+		{"an empty list", `{"destination": "takeout", "allergens": [], "items": [{"name": "Cola", "allergens": []}]}`, []string{}, [][]string{{}}, ""},
+		{"empty once normalised", `{"destination": "takeout", "items": [{"name": "Cola"}, {"name": "Fries", "allergens": ["egg", "__"]}]}`, nil, nil, "items[1].allergens[1]"},
+		{"not text", `{"destination": "takeout", "allergens": [true], "items": [{"name": "Cola"}]}`, nil, nil, "allergens"},
+		{"null", `{"destination": "takeout", "allergens": null, "items": [{"name": "Cola"}]}`, nil, [][]string{nil}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := decodeOrder(strings.NewReader(tt.body))
+			if tt.field != "" {
+				var fe *orders.FieldError
+				if !errors.As(err, &fe) || fe.Field != tt.field {
+					t.Fatalf("error %v, want one naming %s", err, tt.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(n.Allergens, tt.order) || (n.Allergens == nil) != (tt.order == nil) {
+				t.Errorf("order allergens %q, want %q", n.Allergens, tt.order)
+			}
+			for i, want := range tt.items {
+				if got := n.Items[i].Allergens; !slices.Equal(got, want) {
+					t.Errorf("item %d allergens %q, want %q", i, got, want)
+				}
+			}
+		})
 	}
 }

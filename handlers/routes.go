@@ -15,6 +15,7 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("GET /fragments/tickets/{id}", h.cors("GET", h.ticketFragment()))
 	mux.Handle("OPTIONS /fragments/", h.cors("GET", nil))
 	mux.Handle("POST /orders/{id}/{action}", h.crossSiteSafe(h.pageAction()))
+	mux.Handle("POST /orders/{id}/items/{item}/{state}", h.crossSiteSafe(h.pageAction()))
 	mux.Handle("POST /recall", h.crossSiteSafe(h.pageAction()))
 	mux.Handle("OPTIONS /orders/", h.cors("POST", nil))
 	mux.Handle("OPTIONS /recall", h.cors("POST", nil))
@@ -25,6 +26,7 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("GET /api/orders", h.apiAuth(h.listOrders()))
 	mux.Handle("GET /api/orders/{id}", h.apiAuth(h.getOrder()))
 	mux.Handle("POST /api/orders/{id}/{action}", h.apiAuth(h.orderAction()))
+	mux.Handle("POST /api/orders/{id}/items/{item}/{state}", h.apiAuth(h.itemAction()))
 	mux.Handle("GET /api/stats", h.apiAuth(h.stats()))
 	return mux
 }

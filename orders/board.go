@@ -275,9 +275,10 @@ func (b *Board) ItemDone(ctx context.Context, id int64, item int, done bool) (Or
 }
 
 // RecallLast recalls the order bumped or voided most recently that is still
-// on the recall list, or returns an error wrapping ErrNotFound when the list is empty.
-// Each call recalls another order, so it is not safe to retry: screens
-// that may resend an action name the order with Recall instead.
+// on the recall list, or returns an error wrapping ErrNotFound when the
+// list is empty. Each call recalls another order, so it is not safe to
+// retry: screens that may resend an action name the order with Recall
+// instead.
 func (b *Board) RecallLast(ctx context.Context) (Order, error) {
 	recent := b.Recent()
 	if len(recent) == 0 {

@@ -96,7 +96,8 @@ type Order struct {
 	Status      Status      `json:"status"`
 	// Rush orders hang at the front of the rail.
 	Rush bool `json:"rush"`
-	// Recalled is set when a bumped order was brought back to the rail.
+	// Recalled is set when a bumped or voided order was brought back to
+	// the rail.
 	Recalled bool `json:"recalled,omitempty"`
 	// Done lists the stations that have finished their part of the order.
 	Done  []Station `json:"done_stations,omitempty"`

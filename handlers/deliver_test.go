@@ -139,7 +139,7 @@ func TestDeliverRendersOncePerEvent(t *testing.T) {
 func TestRendersOncePerView(t *testing.T) {
 	board := orders.NewBoard(orders.BoardConfig{})
 	h := New(Options{Board: board})
-	screens := []*frames{h.screens[""], h.screens[orders.Grill], h.screens[orders.Shake]}
+	screens := []*frames{h.screens[screenKind{}], h.screens[screenKind{station: orders.Grill}], h.screens[screenKind{viewOnly: true}]}
 	const subscribers = 1000
 	var started, done sync.WaitGroup
 	started.Add(subscribers)

@@ -13,19 +13,20 @@ import (
 
 // railFragment serves the bare rail block with every open ticket the
 // screen of ?station= shows (every one for the expo), for pages that
-// include it on the server.
+// include it on the server; ?controls=none leaves out every control.
 func (h *Handler) railFragment() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, ok := stationOf(w, r)
+		k, ok := kindOf(w, r)
 		if !ok {
 			return
 		}
 		snap := h.opts.Board.Snapshot()
-		h.writeHTML(w, r, views.Rail(h.screen(st), snap.Now, snap.Orders))
+		h.writeHTML(w, r, views.Rail(h.screen(k), snap.Now, snap.Orders))
 	})
 }
 
-// ticketFragment serves one open ticket, or 404.
+// ticketFragment serves one open ticket, or 404; ?controls=none leaves out
+// every control.
 func (h *Handler) ticketFragment() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -33,7 +34,7 @@ func (h *Handler) ticketFragment() http.Handler {
 			http.Error(w, "no such ticket", http.StatusNotFound)
 			return
 		}
-		st, ok := stationOf(w, r)
+		k, ok := kindOf(w, r)
 		if !ok {
 			return
 		}
@@ -42,7 +43,7 @@ func (h *Handler) ticketFragment() http.Handler {
 			h.writeError(w, r, err)
 			return
 		}
-		h.writeHTML(w, r, views.Ticket(h.screen(st), h.opts.Board.Now(), o))
+		h.writeHTML(w, r, views.Ticket(h.screen(k), h.opts.Board.Now(), o))
 	})
 }
 

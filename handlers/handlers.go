@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"maps"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,7 +72,7 @@ type Handler struct {
 	opts    Options
 	log     *slog.Logger
 	mux     *http.ServeMux
-	screens map[orders.Station]*frames // "" is the expo screen
+	screens map[screenKind]*frames
 	renders atomic.Int64
 	csrf    *http.CrossOriginProtection
 
@@ -107,32 +108,71 @@ func New(opts Options) *Handler {
 	h := &Handler{
 		opts:    opts,
 		log:     opts.Logger,
-		screens: make(map[orders.Station]*frames),
+		screens: make(map[screenKind]*frames),
 		csrf:    http.NewCrossOriginProtection(),
 		sockets: make(map[*websocket.Conn]context.CancelFunc),
 	}
 	for _, st := range append([]orders.Station{""}, orders.Stations()...) {
-		h.screens[st] = newFrames(h.screen(st), &h.renders)
+		for _, viewOnly := range []bool{false, true} {
+			k := screenKind{st, viewOnly}
+			h.screens[k] = newFrames(h.screen(k), &h.renders)
+		}
 	}
 	h.mux = h.routes()
 	return h
 }
 
-// screen returns what the screen of station st ("" for the expo) shows.
-func (h *Handler) screen(st orders.Station) views.Screen {
-	return views.Screen{Store: h.opts.Store, Station: st, WarnAfter: h.opts.WarnAfter, LateAfter: h.opts.LateAfter}
+// screenKind is one kind of screen, rendered once per event for all the
+// sockets of that kind: the expo or a station's, with or without controls.
+type screenKind struct {
+	station  orders.Station // "" for the expo
+	viewOnly bool           // ?controls=none
 }
 
-// stationOf returns the station a request's ?station= names, "" for the
-// expo screen; for a name that is no station it answers 404 and reports
-// false.
-func stationOf(w http.ResponseWriter, r *http.Request) (orders.Station, bool) {
-	st := orders.Station(r.URL.Query().Get("station"))
-	if st != "" && !st.Valid() {
+// screen returns what a screen of kind k shows.
+func (h *Handler) screen(k screenKind) views.Screen {
+	return views.Screen{Store: h.opts.Store, Station: k.station, WarnAfter: h.opts.WarnAfter, LateAfter: h.opts.LateAfter, ViewOnly: k.viewOnly}
+}
+
+// kindOf returns the kind of screen a request asks for: the station that
+// ?station= names ("" for the expo) and, with ?controls=none, view-only.
+// For a station or controls value it does not know it answers 404 and
+// reports false.
+func kindOf(w http.ResponseWriter, r *http.Request) (screenKind, bool) {
+	q := r.URL.Query()
+	k := screenKind{station: orders.Station(q.Get("station"))}
+	if k.station != "" && !k.station.Valid() {
 		http.Error(w, "unknown station: use grill, fry or shake, or none for the expo", http.StatusNotFound)
-		return "", false
+		return screenKind{}, false
 	}
-	return st, true
+	switch q.Get("controls") {
+	case "", "all":
+	case "none":
+		k.viewOnly = true
+	default:
+		http.Error(w, "unknown controls: use controls=none for a screen without controls", http.StatusNotFound)
+		return screenKind{}, false
+	}
+	return k, true
+}
+
+// query is the query string that asks for a screen of kind k, with large
+// type if large is set: "", or e.g. "?station=grill&controls=none".
+func (k screenKind) query(large bool) string {
+	v := url.Values{}
+	if k.station != "" {
+		v.Set("station", string(k.station))
+	}
+	if k.viewOnly {
+		v.Set("controls", "none")
+	}
+	if large {
+		v.Set("size", "large")
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
 }
 
 // ServeHTTP serves the rail's routes.

@@ -7,39 +7,40 @@ import (
 	"github.com/ticketrail/ticketrail/views"
 )
 
-// contentSecurityPolicy lets the page load only its own styles, scripts
-// and socket, and run no inline script. htmx evaluates the page's own
-// hx-on handlers, trigger filters and js: values (the bump-bar keys, the
-// connection banner) with Function, hence 'unsafe-eval'; every text the
-// page shows is escaped, so no order can add such attributes.
-const contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; style-src 'self'; " +
-	"script-src 'self' 'unsafe-eval'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+// contentSecurityPolicy lets the page load only its own styles, scripts,
+// sounds and socket, and run no inline script but its own (allowed by its
+// hash). htmx evaluates the page's own hx-on handlers, trigger filters and
+// js: values (the bump-bar keys, the connection banner) with Function,
+// hence 'unsafe-eval'; every text the page shows is escaped, so no order
+// can add such attributes.
+var contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; " +
+	"script-src 'self' 'unsafe-eval' " + views.ScriptHash() + "; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 
 // page serves the full page with every open ticket already in the HTML, so
 // a screen opened mid-service shows the rail on first paint.
 func (h *Handler) page() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, ok := stationOf(w, r)
+		k, ok := kindOf(w, r)
 		if !ok {
 			return
-		}
-		ws := "ws"
-		if st != "" {
-			ws += "?station=" + string(st)
 		}
 		snap := h.opts.Board.Snapshot()
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		h.writeHTML(w, r, views.Page(views.PageData{
-			Screen:   h.screen(st),
+			Screen:   h.screen(k),
 			Title:    h.opts.Store + " · Kitchen rail",
 			CSSURL:   assets.Path("rail.css"),
 			HTMXURL:  assets.Path("htmx/htmx.min.js"),
 			WSExtURL: assets.Path("htmx/hx-ws.min.js"),
-			WSURL:    ws,
+			WSURL:    "ws" + k.query(false),
 			Now:      snap.Now,
 			Orders:   snap.Orders,
 			Recent:   snap.Recent,
 			Large:    r.URL.Query().Get("size") == "large",
+			Sounds: views.Sounds{
+				Arrive: assets.Path("sounds/arrive.wav"),
+				Late:   assets.Path("sounds/late.wav"),
+			},
 		}))
 	})
 }

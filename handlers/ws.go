@@ -22,7 +22,7 @@ var errTooSlow = errors.New("screen too slow")
 // and then one message per event, each rendered once for every socket.
 func (h *Handler) socket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, ok := stationOf(w, r)
+		k, ok := kindOf(w, r)
 		if !ok {
 			return
 		}
@@ -44,7 +44,7 @@ func (h *Handler) socket() http.Handler {
 			return
 		}
 		defer h.untrack(c)
-		if err := h.serveSocket(ctx, c, h.screens[st]); err != nil && !expectedClose(err) {
+		if err := h.serveSocket(ctx, c, k, h.screens[k]); err != nil && !expectedClose(err) {
 			h.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
 		}
 	})
@@ -52,7 +52,7 @@ func (h *Handler) socket() http.Handler {
 
 // serveSocket runs one socket until the screen goes away, the socket fails,
 // the handler is closed or ctx is cancelled, which drops the connection.
-func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, f *frames) error {
+func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, k screenKind, f *frames) error {
 	c.SetReadLimit(MaxMessageBytes)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -64,7 +64,7 @@ func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, f *frames)
 
 	readErr := make(chan error, 1)
 	go func() {
-		readErr <- h.readLoop(ctx, c)
+		readErr <- h.readLoop(ctx, c, k.viewOnly)
 		cancel()
 	}()
 	writeErr := h.writeLoop(ctx, c, sub, f)
@@ -80,13 +80,18 @@ func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, f *frames)
 
 // readLoop reads what the screen sends until the socket closes: actions
 // such as {"action":"bump","id":7} from hx-ws:send controls. Messages that
-// are not actions are logged and ignored; one over MaxMessageBytes closes
-// the socket with 1009 (message too big).
-func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn) error {
+// are not actions, and every message from a view-only screen, are logged
+// and ignored; one over MaxMessageBytes closes the socket with 1009
+// (message too big).
+func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool) error {
 	for {
 		_, data, err := c.Read(ctx)
 		if err != nil {
 			return err
+		}
+		if viewOnly {
+			h.log.Debug("socket message ignored: the screen is view-only")
+			continue
 		}
 		a, err := decodeAction(data)
 		if err != nil {

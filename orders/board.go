@@ -389,9 +389,10 @@ func (b *Board) Tick() {
 	now := b.now()
 	minute := now.Truncate(time.Minute)
 	expired := b.prune(now)
-	if len(b.open) > 0 || expired || !minute.Equal(b.tickMinute) {
+	newMinute := !minute.Equal(b.tickMinute)
+	if len(b.open) > 0 || expired || newMinute {
 		b.tickMinute = minute
-		b.publish(Event{Kind: EventTick, Expired: expired})
+		b.publish(Event{Kind: EventTick, Expired: expired, NewMinute: newMinute})
 	}
 }
 

@@ -60,6 +60,9 @@ type Event struct {
 	// Expired is set on a tick when orders left the recall list because
 	// their RecallWindow ended.
 	Expired bool
+	// NewMinute is set on a tick when the board's clock shows another
+	// minute than at the tick before: screens show the time of day.
+	NewMinute bool
 }
 
 // ErrClosed is returned by Subscription.Next after Close.

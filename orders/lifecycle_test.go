@@ -395,20 +395,24 @@ func TestTickOnAnEmptyRail(t *testing.T) {
 			t.Fatalf("step %d: tick at %s published %v, want %v", i, step.at, got, step.tick)
 		}
 		if step.tick {
-			if e := next(t, sub); e.Kind != orders.EventTick || !e.Now.Equal(now) || e.Expired || len(e.Orders) != 0 {
-				t.Errorf("step %d: event %s at %v, want a tick at %v", i, e.Kind, e.Now, now)
+			if e := next(t, sub); e.Kind != orders.EventTick || !e.Now.Equal(now) || e.Expired || !e.NewMinute || len(e.Orders) != 0 {
+				t.Errorf("step %d: event %s at %v (new minute %v), want a tick of a new minute at %v", i, e.Kind, e.Now, e.NewMinute, now)
 			}
 		}
 	}
-	// With a ticket open every tick is published.
+	// With a ticket open every tick is published; only the first of a
+	// minute says it is a new one.
 	b.Place(t.Context(), burger())
 	next(t, sub)
-	for range 3 {
+	for i, at := range []int{41, 42, 60, 61} {
+		now = time.Date(2026, 11, 24, 12, 2, 0, 0, time.UTC).Add(time.Duration(at) * time.Second)
 		version := b.Version()
 		b.Tick()
 		if b.Version() == version {
 			t.Fatal("a tick with a ticket open published nothing")
 		}
-		next(t, sub)
+		if e := next(t, sub); e.NewMinute != (i == 2) {
+			t.Errorf("tick at %v: new minute %v, want %v", now, e.NewMinute, i == 2)
+		}
 	}
 }

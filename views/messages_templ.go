@@ -64,12 +64,33 @@ func Message(s Screen, e orders.Event) templ.Component {
 // meantime survives, and where there is no such ticket nothing happens.
 func FollowUp(s Screen, e orders.Event) (templ.Component, time.Duration) {
 	switch planFor(s, e).morph {
-	case "leaving":
+	case morphLeaving:
 		return removeMessage(e.Order.ID), leaveDelay
-	case "leaving voided":
+	case morphVoided:
 		return removeMessage(e.Order.ID), voidDelay
 	}
 	return nil, 0
+}
+
+// morph is how a message morphs the ticket of the event's order.
+type morph int
+
+const (
+	morphNone    morph = iota // not at all
+	morphInPlace              // as it is now, keeping its place
+	morphLeaving              // with class leaving: it plays its exit
+	morphVoided               // with classes leaving voided: VOID, then the exit
+)
+
+// classes are the extra classes of the ticket a morph sends.
+func (m morph) classes() string {
+	switch m {
+	case morphLeaving:
+		return "leaving"
+	case morphVoided:
+		return "leaving voided"
+	}
+	return ""
 }
 
 // plan is what one message does on one screen.
@@ -78,15 +99,16 @@ type plan struct {
 	remove   bool           // delete the order's old node first
 	insert   bool           // hang the order's ticket in front of before
 	before   int64          // 0: at the end of the rail
-	morph    string         // morph the order's ticket: "-" as it is, or its extra classes
+	morph    morph          // how to morph the order's ticket
 	ages     []orders.Order // whose timers to update
 	allDay   bool           // replace the all-day panel
 	recall   bool           // replace the recall list and its count
 	banner   bool           // hide the connection banner
+	clock    bool           // replace the header's clock
 }
 
 func (p plan) empty() bool {
-	return !p.snapshot && !p.remove && !p.insert && p.morph == "" && len(p.ages) == 0 && !p.allDay && !p.recall && !p.banner
+	return !p.snapshot && !p.remove && !p.insert && p.morph == morphNone && len(p.ages) == 0 && !p.allDay && !p.recall && !p.banner && !p.clock
 }
 
 // planFor decides what event e changes on screen s.
@@ -95,37 +117,38 @@ func planFor(s Screen, e orders.Event) plan {
 	o := e.Order
 	switch e.Kind {
 	case orders.EventSnapshot:
-		p.snapshot, p.allDay, p.recall, p.banner = true, true, true, true
+		p.snapshot, p.allDay, p.recall, p.banner, p.clock = true, true, true, true, true
 	case orders.EventPlaced, orders.EventRecalled:
 		p.recall = e.Kind == orders.EventRecalled
 		if s.Shows(o) {
 			p.remove = e.Kind == orders.EventRecalled
 			p.insert, p.before, p.allDay = true, s.before(e.Orders, o), true
 		}
-	case orders.EventFired:
+	case orders.EventFired, orders.EventItemDone, orders.EventItemUndone:
 		if s.Shows(o) {
-			p.morph = "-"
+			p.morph = morphInPlace
 		}
 	case orders.EventStationDone:
 		switch {
 		case s.expo():
 			if s.Shows(o) {
-				p.morph = "-"
+				p.morph = morphInPlace
 			}
 		case s.Station == e.Station && o.Status.Open() && len(o.ItemsFor(s.Station)) > 0:
-			p.morph, p.allDay = "leaving", true
+			p.morph, p.allDay = morphLeaving, true
 		}
 	case orders.EventBumped:
 		p.recall = true
 		if s.holds(o) {
-			p.morph, p.allDay = "leaving", true
+			p.morph, p.allDay = morphLeaving, true
 		}
 	case orders.EventCancelled:
+		p.recall = true
 		if s.holds(o) {
-			p.morph, p.allDay = "leaving voided", true
+			p.morph, p.allDay = morphVoided, true
 		}
 	case orders.EventTick:
-		p.ages = s.shown(e.Orders)
+		p.ages, p.clock = s.shown(e.Orders), e.NewMinute
 		p.recall = e.Expired
 	}
 	return p
@@ -173,7 +196,7 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(e.Order.ID)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 135, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 158, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -208,13 +231,8 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if p.morph == "-" {
-			templ_7745c5c3_Err = ticket(s, e.Now, e.Order, "", templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-		} else if p.morph != "" {
-			templ_7745c5c3_Err = ticket(s, e.Now, e.Order, p.morph, templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
+		if p.morph != morphNone {
+			templ_7745c5c3_Err = ticket(s, e.Now, e.Order, p.morph.classes(), templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -237,6 +255,18 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = recallCount(e.Recent, true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if !s.ViewOnly {
+				templ_7745c5c3_Err = recallLast(e.Recent, true).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+		}
+		if p.clock {
+			templ_7745c5c3_Err = headerClock(e.Now, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -292,7 +322,7 @@ func insertPartial(before int64) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(before)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 170, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 197, Col: 48}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 			if templ_7745c5c3_Err != nil {
@@ -341,7 +371,7 @@ func removeMessage(id int64) templ.Component {
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(id) + ".leaving").Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 179, Col: 56}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 206, Col: 56}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 		if templ_7745c5c3_Err != nil {

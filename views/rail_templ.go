@@ -20,10 +20,12 @@ import (
 // the server's time now; the empty state, the number of open tickets and the
 // two counts of tickets out of sight to the left and to the right.
 //
-// The empty state and the counts are pure CSS (assets/rail.css): the empty
-// state shows while #rail has no .ticket, and each count shows, on its side,
-// how many tickets are more than half out of sight, hiding itself at zero.
-// Tickets with class leaving are not counted.
+// The rail holds as many rows of tickets as the screen has room for and
+// pages by a screenful. The empty state and the open count are pure CSS
+// (assets/rail.css); the counts of tickets before and after the view
+// (more-before, more-after, hidden at zero) are kept by the page's script,
+// and page the rail when tapped. Tickets with class leaving are not
+// counted.
 func Rail(s Screen, now time.Time, os []orders.Order) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -51,7 +53,7 @@ func Rail(s Screen, now time.Time, os []orders.Order) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</div><p class=\"rail-empty\" data-testid=\"rail-empty\">New orders will appear here</p><p class=\"rail-tally\" data-testid=\"tally\" aria-hidden=\"true\"></p><p class=\"rail-more rail-more-left\" data-testid=\"more-left\" aria-hidden=\"true\"></p><p class=\"rail-more rail-more-right\" data-testid=\"more-right\" aria-hidden=\"true\"></p></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "</div><p class=\"rail-empty\" data-testid=\"rail-empty\">New orders will appear here</p><p class=\"rail-tally\" data-testid=\"tally\" aria-hidden=\"true\"></p><button type=\"button\" class=\"rail-more rail-more-before\" data-testid=\"more-before\" title=\"Page up (PageUp)\" hidden></button> <button type=\"button\" class=\"rail-more rail-more-after\" data-testid=\"more-after\" title=\"Page down (PageDown)\" hidden></button></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

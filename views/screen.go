@@ -41,6 +41,9 @@ type Screen struct {
 	// LateAfter is the age at which a ticket's timer turns red
 	// (8 minutes when 0).
 	LateAfter time.Duration
+	// ViewOnly screens show the tickets without any control: no buttons,
+	// no forms, nothing to tap (?controls=none).
+	ViewOnly bool
 }
 
 // Shows reports whether the screen shows o: o is open and, on a station's

@@ -111,8 +111,13 @@ func (tb *tab) wait(t *testing.T, what, expr string) {
 	ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-		ids := eval[[]string](t, tb, ticketIDs)
-		t.Fatalf("waiting for %s: %v (tickets now %v)", what, err, ids)
+		ctx, cancel := context.WithTimeout(tb.ctx, 5*time.Second)
+		defer cancel()
+		now := "unknown"
+		if ids, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](ticketIDs)); err == nil {
+			now = fmt.Sprint(ids)
+		}
+		t.Fatalf("waiting for %s: %v (tickets now %s)", what, err, now)
 	}
 }
 
@@ -294,6 +299,9 @@ func newProxy(t *testing.T, serverURL string) *proxy {
 	p := &proxy{url: "http://" + ln.Addr().String() + "/", host: ln.Addr().String(), target: u.Host, ln: ln, conns: map[net.Conn]struct{}{}}
 	p.wg.Go(p.accept)
 	t.Cleanup(func() {
+		// Refusing first closes a connection accepted at the same time as
+		// the listener, which drop could otherwise miss and Wait wait on.
+		p.refuse(true)
 		ln.Close()
 		p.drop()
 		p.wg.Wait()

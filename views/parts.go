@@ -54,6 +54,8 @@ type part struct {
 	items []piece  // items, or the rest of an item, shown in this part
 	// others is set on the last part of a station's ticket.
 	others bool
+	// em is the part's estimated height, at most PartEm.
+	em float64
 }
 
 func (p part) first() bool { return p.n == 1 }
@@ -179,8 +181,14 @@ func (s Screen) parts(o orders.Order) []part {
 
 	out := make([]part, len(groups))
 	for k, g := range groups {
-		p := part{n: k + 1, of: len(groups)}
+		p := part{n: k + 1, of: len(groups), em: PartEm - room(k+1)}
+		if k < len(groups)-1 {
+			p.em += contFootEm
+		} else {
+			p.em += foot
+		}
 		for _, u := range g {
+			p.em += u.em
 			switch {
 			case u.item == nil:
 				p.notes = append(p.notes, u.note)

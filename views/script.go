@@ -36,13 +36,16 @@ const before = $('[data-testid=more-before]'), after = $('[data-testid=more-afte
 const soundButton = $('[data-testid=sound]');
 let selected = null, selectedAt = 0, late = null, sound = false;
 
+// visible returns the tickets whose first part lies in the rail's view,
+// and how many are before and after them. It measures layout boxes, which
+// the tickets' animations and tilt do not move.
 function visible() {
-	const r = rail.getBoundingClientRect(), out = [];
+	const top = rail.scrollTop, bottom = top + rail.clientHeight, left = rail.scrollLeft, right = left + rail.clientWidth, out = [];
 	let n = 0, m = 0;
 	for (const t of rail.querySelectorAll(':scope > .ticket:not(.leaving)')) {
 		const p = t.querySelector('.ticket-part');
-		const b = p ? p.getBoundingClientRect() : null;
-		if (b && b.height > 0 && b.top >= r.top - 2 && b.bottom <= r.bottom + 2 && b.left >= r.left - 2 && b.right <= r.right + 2) out.push(t);
+		if (p && p.offsetParent === rail && p.offsetHeight > 0 && p.offsetTop >= top - 1 && p.offsetTop + p.offsetHeight <= bottom + 1 &&
+			p.offsetLeft >= left - 1 && p.offsetLeft + p.offsetWidth <= right + 1) out.push(t);
 		else if (out.length) m++; else n++;
 	}
 	return [out, n, m];
@@ -57,9 +60,15 @@ function count(el, n, text) {
 
 function layout() {
 	const [vis, n, m] = visible();
-	let i = vis.findIndex(t => t.dataset.orderId === selected);
-	if (i < 0) i = Math.min(selectedAt, vis.length - 1);
-	selected = i >= 0 ? vis[i].dataset.orderId : null;
+	// The selection stays on its ticket while that is in view. When the
+	// ticket leaves the rail the one that takes its place is selected;
+	// when the rail pages, the first in view.
+	let i = selected === 'last' ? vis.length - 1 : vis.findIndex(t => t.dataset.orderId === selected);
+	if (i < 0) {
+		const gone = !rail.querySelector(':scope > .ticket[data-order-id="' + selected + '"]:not(.leaving)');
+		i = gone ? Math.min(selectedAt, vis.length - 1) : 0;
+	}
+	selected = i >= 0 && vis[i] ? vis[i].dataset.orderId : null;
 	selectedAt = Math.max(i, 0);
 	for (const t of rail.querySelectorAll(':scope > .ticket')) {
 		const k = vis.indexOf(t), slot = k >= 0 && k < 9 ? String(k + 1) : '';
@@ -133,11 +142,11 @@ document.addEventListener('keydown', e => {
 	case 'PageUp': page(-1); break;
 	case 'ArrowRight':
 		if (i + 1 < vis.length) selected = vis[i + 1].dataset.orderId;
-		else { page(1); selected = null; selectedAt = 0; }
+		else page(1);
 		break;
 	case 'ArrowLeft':
 		if (i > 0) selected = vis[i - 1].dataset.orderId;
-		else if (rail.scrollTop > 0) { page(-1); selected = null; selectedAt = 99; }
+		else if (rail.scrollTop > 0) { page(-1); selected = 'last'; }
 		break;
 	default: return;
 	}

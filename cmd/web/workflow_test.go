@@ -115,7 +115,7 @@ func TestKitchenWorkflow(t *testing.T) {
 	}
 	both("four tickets", rail(1, 2, 3, 4))
 	a.waitAllDay(t, allDay(openOrders(t, s.url), ""))
-	if n := eval[int](t, a, `document.querySelectorAll('script').length`); n != 2 {
+	if n := eval[int](t, a, `document.querySelectorAll('script').length`); n != 3 {
 		t.Errorf("%d script elements: a note became markup", n)
 	}
 

@@ -109,6 +109,22 @@ func TestFragments(t *testing.T) {
 			}
 		})
 	}
+	// ?controls=none: the same tickets, nothing to tap; an unknown value
+	// is refused.
+	for _, path := range []string{"/fragments/rail?controls=none", "/fragments/tickets/1?controls=none", "/?controls=none"} {
+		resp, body := get(t, r.srv.URL+path)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="ticket-1"`) || strings.Contains(body, `class="bump`) || strings.Contains(body, `data-testid="fire"`) {
+			t.Errorf("%s: status %d, body %.300s", path, resp.StatusCode, body)
+		}
+	}
+	if resp, body := get(t, r.srv.URL+"/?controls=none"); !strings.Contains(body, `hx-ws:connect="ws?controls=none"`) {
+		t.Errorf("a view-only page connects elsewhere: %d %.300s", resp.StatusCode, body)
+	}
+	for _, path := range []string{"/fragments/rail?controls=some", "/ws?controls=x", "/?controls=all&station=oven"} {
+		if resp, _ := get(t, r.srv.URL+path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", path, resp.StatusCode)
+		}
+	}
 	r.board.Bump(t.Context(), o.ID)
 	if resp, _ := get(t, r.srv.URL+"/fragments/tickets/1"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("bumped ticket: status %d, want 404", resp.StatusCode)

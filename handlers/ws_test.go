@@ -1,9 +1,11 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -75,6 +77,7 @@ func dial(t *testing.T, url string) *websocket.Conn {
 type message struct {
 	partials []partial // <hx-partial> elements
 	oob      []ticket  // tickets swapped out of band
+	raw      string    // the message as sent
 }
 
 type partial struct {
@@ -102,7 +105,7 @@ func parseMessage(t *testing.T, s string) message {
 	if err != nil {
 		t.Fatalf("message does not parse: %v", err)
 	}
-	var m message
+	m := message{raw: s}
 	var walk func(n *html.Node, p *partial)
 	walk = func(n *html.Node, p *partial) {
 		if n.Type == html.ElementNode {
@@ -516,4 +519,71 @@ func TestSocketActions(t *testing.T) {
 	if v := r.board.Version(); v != 4 {
 		t.Errorf("board at version %d, want 4 (place, fire, bump, place)", v)
 	}
+}
+
+// TestViewOnlySocket: a ?controls=none socket gets view-only tickets and
+// none of its messages acts on the rail, while a screen with controls next
+// to it still can.
+func TestViewOnlySocket(t *testing.T) {
+	logs := &syncBuffer{}
+	r := newRig(t, handlers.Options{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	o := r.place(t)
+	view := dial(t, wsURL(r.srv.URL)+"/ws?controls=none")
+	snap := read(t, view)
+	if len(snap.partials) != 1 || strings.Contains(snap.raw, "<form") || strings.Contains(snap.raw, "<button") || !strings.Contains(snap.raw, "ticket-1") {
+		t.Fatalf("view-only snapshot: %s", snap.raw)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for _, msg := range []string{`{"action":"cancel","id":"1"}`, `{"action":"bump","id":1}`, `{"action":"item-done","id":1,"item":0}`, `{"action":"recall-last"}`} {
+		if err := view.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Wait until the server has read and ignored all four.
+	deadline := time.Now().Add(10 * time.Second)
+	for strings.Count(logs.String(), "view-only") < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not ignore four messages: %s", logs.String())
+		}
+		time.Sleep(5 * time.Millisecond) // polling the log, not synchronising with it
+	}
+	if v := r.board.Version(); v != 1 {
+		t.Fatalf("board at version %d after a view-only screen's actions, want 1", v)
+	}
+	// A screen with controls still acts; the view-only one follows.
+	kitchen := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, kitchen)
+	if err := kitchen.Write(ctx, websocket.MessageText, []byte(`{"action":"fire","id":"1"}`)); err != nil {
+		t.Fatal(err)
+	}
+	m := read(t, view)
+	if len(m.oob) != 1 || m.oob[0].status != "fired" || strings.Contains(m.raw, "<form") {
+		t.Fatalf("view-only screen after fire: %s", m.raw)
+	}
+	got, err := r.board.Lookup(t.Context(), o.ID)
+	if err != nil || got.Status != orders.Fired || len(got.ItemsDone) != 0 {
+		t.Errorf("order %+v, %v: want fired, nothing else", got, err)
+	}
+	if v := r.board.Version(); v != 2 {
+		t.Errorf("board at version %d, want 2 (place, fire)", v)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a logger and a test may share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

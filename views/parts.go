@@ -29,6 +29,7 @@ const (
 	contHeadEm = 2.1  // CONTINUED #number n/m
 	footEm     = 5.2  // stations and count, then the buttons
 	plainFoot  = 2.2  // stations and count only (no controls)
+	stationsEm = 1.4  // a second line for three stations and the count
 	contFootEm = 1.5  // "continued ▶" at the foot of a part that is not the last
 	bandPadEm  = 0.9  // padding and margin of the allergy band
 	bandLineEm = 1.55 // one line of the allergy band (1.24em type)
@@ -54,9 +55,14 @@ type part struct {
 	items []piece  // items, or the rest of an item, shown in this part
 	// others is set on the last part of a station's ticket.
 	others bool
-	// em is the part's estimated height, at most PartEm.
+	// em is the part's estimated height, at most PartEm; or, for a part
+	// whose one modifier or note is taller than a row by itself (at most
+	// MaxTextLength of text), at most twice that: it is tall.
 	em float64
 }
+
+// tall reports whether p takes two rows of the rail.
+func (p part) tall() bool { return p.em > PartEm }
 
 func (p part) first() bool { return p.n == 1 }
 func (p part) last() bool  { return p.n == p.of }
@@ -80,6 +86,9 @@ type unit struct {
 	item  *orders.Item
 	mod   int // -1 for the item's name line
 }
+
+// modifier reports whether u is one of an item's modifiers.
+func (u unit) modifier() bool { return u.item != nil && u.mod >= 0 }
 
 // wrapLines is how many lines s takes at width chars per line, breaking
 // between words where it can and inside a word that is longer than a line.
@@ -138,6 +147,9 @@ func (s Screen) parts(o orders.Order) []part {
 	if s.ViewOnly {
 		foot = plainFoot
 	}
+	if s.expo() && len(o.Stations()) > 2 {
+		foot += stationsEm // three stations and the count take two lines
+	}
 	if s.others(o) > 0 {
 		foot += othersEm
 	}
@@ -161,6 +173,9 @@ func (s Screen) parts(o orders.Order) []part {
 		if len(cur) > 0 && used+need > room(len(groups)+1)-contFootEm {
 			groups, cur, used = append(groups, cur), nil, 0
 		}
+		if len(cur) == 0 && u.modifier() {
+			used = contNameEm(u.item.Name) // the item's name, repeated
+		}
 		cur, used = append(cur, u), used+u.em
 	}
 	// The last part also holds the foot: move units from its end to a
@@ -176,12 +191,18 @@ func (s Screen) parts(o orders.Order) []part {
 		}
 		groups = append(groups, cur[:cut])
 		cur, used = cur[cut:], used-rest
+		if len(cur) > 0 && cur[0].modifier() {
+			used += contNameEm(cur[0].item.Name)
+		}
 	}
 	groups = append(groups, cur)
 
 	out := make([]part, len(groups))
 	for k, g := range groups {
 		p := part{n: k + 1, of: len(groups), em: PartEm - room(k+1)}
+		if len(g) > 0 && g[0].modifier() {
+			p.em += contNameEm(g[0].item.Name)
+		}
 		if k < len(groups)-1 {
 			p.em += contFootEm
 		} else {
@@ -206,6 +227,12 @@ func (s Screen) parts(o orders.Order) []part {
 	}
 	out[len(out)-1].others = s.others(o) > 0
 	return out
+}
+
+// contNameEm is the height of an item's name repeated at the top of the
+// part that continues its modifiers, marked "(cont.)".
+func contNameEm(name string) float64 {
+	return float64(wrapLines(name+" (cont.)", itemChars))*itemLineEm + itemGapEm
 }
 
 // allergyText is what a ticket's allergy band says after ALLERGY: the

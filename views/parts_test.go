@@ -51,8 +51,18 @@ func checkParts(t *testing.T, s Screen, o orders.Order, parts []part) {
 		if p.n != k+1 || p.of != len(parts) {
 			t.Errorf("part %d is %d of %d, want %d of %d", k, p.n, p.of, k+1, len(parts))
 		}
-		if p.em > PartEm+1e-9 {
-			t.Errorf("part %d of %s is %.2fem, over %.0fem", p.n, o.Items[0].Name, p.em, PartEm)
+		units := len(p.notes)
+		for _, pc := range p.items {
+			units += len(pc.mods)
+			if !pc.cont {
+				units++
+			}
+		}
+		switch {
+		case p.em > 2*PartEm:
+			t.Errorf("part %d of %s is %.2fem, over two rows", p.n, o.Items[0].Name, p.em)
+		case p.tall() && units > 1:
+			t.Errorf("part %d of %s is %.2fem, over %.0fem, with %d lines", p.n, o.Items[0].Name, p.em, PartEm, units)
 		}
 		if len(p.notes)+len(p.items) == 0 && !p.last() {
 			t.Errorf("part %d of %d is empty", p.n, p.of)

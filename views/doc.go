@@ -14,32 +14,41 @@
 // is given. Tickets' ages are measured against the server's time passed in
 // (PageData.Now, orders.Event.Now), never a screen's clock. The page links the
 // stylesheet assets/rail.css, htmx 4 and its hx-ws extension; it has no
-// inline script or style, and needs 'unsafe-eval' in script-src for htmx's
-// hx-on, trigger filters and js: values.
+// inline style and one inline script of its own, which ScriptHash allows in
+// a Content-Security-Policy, and needs 'unsafe-eval' in script-src for
+// htmx's hx-on, trigger filters and js: values.
 //
 // DOM contract: the rail is <div id="rail" class="rail">, whose only children
 // are tickets in rail order. Each ticket is
 //
-//	<article class="ticket status-{Status} [rush] [recalled] [ready] [arriving|leaving [voided]]"
-//	         id="ticket-{ID}" data-order-id="{ID}" data-status="{Status}">
+//	<article class="ticket status-{Status} [rush] [recalled] [allergy] [ready] [view-only] [arriving|leaving [voided]]"
+//	         id="ticket-{ID}" data-order-id="{ID}" data-status="{Status}" data-parts="{N}">
 //
-// and its timer is <span id="age-{ID}" class="age [warn|late]">. Inner parts
-// of a ticket carry a data-testid: store, placed, number, age, destination
-// (upper case, with data-destination), rush, recalled, status, fire, item
-// (with data-station), quantity, name, modifier, others, note, station (with
+// holding one <div class="ticket-part" data-part="{n}"> per column (see
+// parts.go), and its timer is <span id="age-{ID}" class="age [warn|late]">.
+// Inner parts of a ticket carry a data-testid: store, placed, number, age,
+// destination (upper case, with data-destination), rush, recalled, status,
+// fire, allergy, continued, item (with data-station, data-index and
+// data-done), quantity, name, modifier, others, note, station (with
 // data-station, class done), count, bump, void and void-stamp. Around the
-// rail: header-store, screen-name, screen-link, recall-last, recall-panel,
-// recall-count, recall-list, recall-item, recall, all-day, all-day-item (with
-// data-name), connection, bump-key, recall-key, rail-empty, tally, more-left
-// and more-right.
+// rail: header-store, screen-name, screen-link, clock, sound, recall-last,
+// recall-panel, recall-count, recall-list, recall-item, recall-items,
+// recall-void, recall, all-day, all-day-item (with data-name), connection,
+// bump-key, recall-key, rail-empty, tally, more-before and more-after. The
+// page's script adds data-slot and a slot badge to the tickets in view and
+// class selected to one of them (see script.go).
 //
 // Controls are plain forms that post to a relative URL (orders/{ID}/fire,
-// bump, cancel, recall, done; recall) and carry hx-ws:send, so that with
-// htmx their fields go over the socket as JSON instead:
+// bump, cancel, recall, done, orders/{ID}/items/{index}/done or undone;
+// recall) and carry hx-ws:send, so that with htmx their fields go over the
+// socket as JSON instead:
 //
 //	{"action": "fire"|"bump"|"cancel"|"recall", "id": "7"}
 //	{"action": "done", "id": "7", "station": "grill"}
+//	{"action": "item-done"|"item-undone", "id": "7", "item": "2"}
 //	{"action": "recall-last"}
+//
+// A Screen with ViewOnly set renders no control at all.
 //
 // plus the "headers" object that hx-ws adds. IDs are strings, as form values
 // are.

@@ -689,7 +689,7 @@ func TestRailTickets(t *testing.T) {
 			if c == rail {
 				sawRail = true
 			}
-			for _, id := range []string{"more-left", "more-right", "tally", "rail-empty"} {
+			for _, id := range []string{"more-before", "more-after", "tally", "rail-empty"} {
 				if attrOr(c, "data-testid") == id && !sawRail {
 					t.Errorf("%s comes before #rail", id)
 				}

@@ -137,10 +137,14 @@ func TestItemDone(t *testing.T) {
 			t.Errorf("item %d sends %v", i, got)
 		}
 	}
-	// On a station's screen the index is still the order's.
+	// On a station's screen the index is still the order's, and a plain
+	// post leads back to that screen.
 	fryItems := byTestID(one(t, Ticket(fry, now, o)), "item")
 	if len(fryItems) != 1 || attrOr(fryItems[0], "data-index") != "1" || attrOr(fryItems[0], "data-done") != "true" {
-		t.Errorf("fry screen's item: %v", fryItems)
+		t.Fatalf("fry screen's item: %v", fryItems)
+	}
+	if got := hiddenValues(formOf(t, byTag(fryItems[0], "button")[0])); !mapsEqual(got, map[string]string{"action": "item-undone", "id": "7", "item": "1", "station": "fry"}) {
+		t.Errorf("fry screen's item sends %v", got)
 	}
 }
 

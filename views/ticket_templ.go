@@ -842,7 +842,7 @@ func itemLine(s Screen, o orders.Order, pc piece) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = hiddenAction(itemAction(!o.ItemDone(pc.index)), o.ID, "").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = hiddenAction(itemAction(!o.ItemDone(pc.index)), o.ID, s.Station).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -91,6 +91,10 @@ func TestEmbedOnAnotherOrigin(t *testing.T) {
 	one := openTab(t, b)
 	one.navigate(t, fmt.Sprintf("%s/ticket.html?id=%d", site.srv.URL, placed[1].ID))
 	one.wait(t, "the ticket fetched", `document.querySelector('#ticket-2')?.dataset.status === 'received'`)
+	// On its own a ticket keeps a ticket's width, not the page's.
+	if w := eval[float64](t, one, `document.querySelector('#ticket-2 .ticket-part').getBoundingClientRect().width / innerWidth`); w <= 0 || w > 0.5 {
+		t.Errorf("the lone ticket is %.0f%% of the page wide", 100*w)
+	}
 	one.wait(t, "its socket", `window.__opens >= 1`)
 	post(t, fmt.Sprintf("%s/api/orders/%d/fire", s.url, placed[1].ID), "")
 	one.wait(t, "the ticket following its status", `document.querySelector('#ticket-2')?.dataset.status === 'fired'`)

@@ -31,7 +31,20 @@ window.__ticketInView = t => [...t.querySelectorAll('.ticket-part')].every(__inV
 window.__tickets = () => [...document.querySelectorAll('#rail > .ticket:not(.leaving)')];
 window.__visible = () => __tickets().filter(__ticketInView).map(t => t.id);
 window.__slots = () => __tickets().filter(t => t.querySelector('[data-testid=slot]')).map(t => t.id + '=' + t.querySelector('[data-testid=slot]').textContent);
-window.__settled = () => document.getAnimations().every(a => a.playState !== 'running' || !['rail-arrive', 'rail-leave', 'rail-void'].includes(a.animationName));
+window.__settled = () => document.getAnimations().every(a => a.playState !== 'running' || !['rail-arrive', 'rail-leave', 'rail-fade', 'rail-void'].includes(a.animationName));
+// __hist records, for a failure's message, which ticket became selected at
+// which scroll position, and every scroll the page's script asked for.
+window.__hist = [];
+document.addEventListener('DOMContentLoaded', () => {
+	const rail = document.querySelector('#rail');
+	new MutationObserver(rs => {
+		for (const r of rs) if (r.target.classList?.contains('ticket') && r.target.classList.contains('selected')) __hist.push(r.target.id + ' selected at ' + rail.scrollTop);
+	}).observe(rail, {attributes: true, subtree: true, attributeFilter: ['class']});
+	for (const name of ['scrollBy', 'scrollTo']) {
+		const f = Element.prototype[name];
+		Element.prototype[name] = function (...args) { __hist.push(name + ' ' + JSON.stringify(args)); return f.apply(this, args); };
+	}
+});
 window.__selected = () => __tickets().filter(t => t.classList.contains('selected') && t.getAttribute('aria-selected') === 'true').map(t => t.id);
 `
 
@@ -130,7 +143,7 @@ func TestBrowserFullScreen(t *testing.T) {
 	a.wait(t, "the rush ticket gone", fmt.Sprintf(`!document.getElementById('%s') && __selected().length === 1 && __settled()`, rushID))
 	first := eval[[]string](t, a, `__visible()`)
 	if sel := eval[[]string](t, a, `__selected()`); len(sel) != 1 || sel[0] != first[0] {
-		t.Fatalf("selected %v, want the first ticket in view %s", sel, first[0])
+		t.Fatalf("selected %v, want the first ticket in view %s; history %v", sel, first[0], eval[[]string](t, a, `__hist`))
 	}
 	a.do(t, "press ArrowRight", chromedp.KeyEvent(kb.ArrowRight))
 	a.wait(t, "the second ticket selected", fmt.Sprintf(`__selected()[0] === '%s'`, first[1]))
@@ -148,6 +161,10 @@ func TestBrowserFullScreen(t *testing.T) {
 	}
 	three := tickets(open[0].ID, open[1].ID, open[2].ID)
 	a.wait(t, "three tickets", fmt.Sprintf(`__tickets().length === 3 && __slots().join() === '%s=1,%s=2,%s=3'`, three[0], three[1], three[2]))
+	// Thirty-odd tickets left; the rail never moved away from its front.
+	if top := eval[float64](t, a, `document.querySelector('#rail').scrollTop`); top != 0 {
+		t.Errorf("the rail scrolled by itself to %vpx; history %v", top, eval[[]string](t, a, `__hist`))
+	}
 	a.do(t, "press 5", chromedp.KeyEvent("5"))
 	a.do(t, "press 3", chromedp.KeyEvent("3"))
 	waitStatus(t, s.url, open[2].ID, orders.Bumped)

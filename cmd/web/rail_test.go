@@ -343,3 +343,45 @@ func TestBrowserPoliteCSS(t *testing.T) {
 		t.Errorf("with rail.css the page looks %q, without %q", with, plain)
 	}
 }
+
+// TestBrowserUrgentArrivals looks at the last page of a rail that
+// overflows, on a tablet-sized screen in large type and on a full HD one:
+// a ticket recalled to its place near the front, and a rush ticket, each
+// come into view at once, with a key badge.
+func TestBrowserUrgentArrivals(t *testing.T) {
+	b := browser(t)
+	for _, tc := range []struct {
+		w, h int64
+		path string
+	}{
+		{1280, 800, "/?size=large"},
+		{1920, 1080, "/?station=grill"},
+	} {
+		t.Run(fmt.Sprintf("%dx%d %s", tc.w, tc.h, tc.path), func(t *testing.T) {
+			s := start(t, "-demo=false")
+			var bodies []string
+			for range 30 {
+				bodies = append(bodies, orderJSON(2, ""))
+			}
+			placeOrders(t, s.url, bodies...)
+			act(t, s.url, 2, "bump")
+			a := kitchenTab(t, b, tc.w, tc.h, s.url+tc.path)
+			a.wait(t, "29 tickets", `__tickets().length === 29 && __settled()`)
+			for range 10 {
+				a.do(t, "page down", chromedp.KeyEvent(kb.PageDown))
+			}
+			a.wait(t, "the last page", `!__visible().includes('ticket-1') && document.querySelector('[data-testid=more-after]').hidden`)
+
+			act(t, s.url, 2, "recall")
+			a.wait(t, "the recalled ticket in view with a badge", `__settled() && __visible().includes('ticket-2') &&
+				__slots().some(s => s.startsWith('ticket-2='))`)
+			for range 10 {
+				a.do(t, "page down", chromedp.KeyEvent(kb.PageDown))
+			}
+			a.wait(t, "the last page again", `!__visible().includes('ticket-2')`)
+			rush := placeOrders(t, s.url, orderJSON(1, `, "rush": true`))[0]
+			a.wait(t, "the rush ticket in view in slot 1", fmt.Sprintf(`__settled() && __visible()[0] === 'ticket-%d' && __slots()[0] === 'ticket-%d=1'`, rush.ID, rush.ID))
+			checkSlots(t, a)
+		})
+	}
+}

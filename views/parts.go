@@ -94,8 +94,18 @@ func (u unit) modifier() bool { return u.item != nil && u.mod >= 0 }
 // between words where it can and inside a word that is longer than a line.
 func wrapLines(s string, width int) int {
 	lines, col := 1, 0
-	for _, w := range strings.Fields(s) {
-		n := utf8.RuneCountInString(w)
+	for len(s) > 0 {
+		// The next word and its length in runes.
+		s = strings.TrimLeft(s, " \t")
+		end := strings.IndexAny(s, " \t")
+		if end < 0 {
+			end = len(s)
+		}
+		n := utf8.RuneCountInString(s[:end])
+		s = s[end:]
+		if n == 0 {
+			break
+		}
 		switch {
 		case col == 0:
 		case col+1+n <= width:
@@ -117,21 +127,25 @@ func wrapLines(s string, width int) int {
 // parts splits o, as screen s shows it, into the parts that each fit one
 // rail row.
 func (s Screen) parts(o orders.Order) []part {
-	var units []unit
+	size := len(o.Notes)
+	for _, it := range o.Items {
+		size += 1 + len(it.Modifiers)
+	}
+	units := make([]unit, 0, size)
 	for _, n := range o.Notes {
 		units = append(units, unit{em: float64(wrapLines(n, noteChars)) * noteLineEm, note: n, index: -1})
 	}
 	if len(o.Notes) > 0 {
 		units[len(units)-1].em += notesPadEm
 	}
-	for i, it := range o.Items {
+	for i := range o.Items {
+		it := &o.Items[i] // read only: orders share their items
 		if !s.expo() && it.Station != s.Station {
 			continue
 		}
-		it := it
-		units = append(units, unit{em: float64(wrapLines(it.Name, itemChars))*itemLineEm + itemGapEm, index: i, item: &it, mod: -1})
+		units = append(units, unit{em: float64(wrapLines(it.Name, itemChars))*itemLineEm + itemGapEm, index: i, item: it, mod: -1})
 		for j, m := range it.Modifiers {
-			units = append(units, unit{em: float64(wrapLines(m, modChars)) * modLineEm, index: i, item: &it, mod: j})
+			units = append(units, unit{em: float64(wrapLines(m, modChars)) * modLineEm, index: i, item: it, mod: j})
 		}
 	}
 

@@ -808,4 +808,5 @@ func BenchmarkTicket(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(buf.Len()), "bytes/ticket")
 }

@@ -170,21 +170,26 @@ func TestValidate(t *testing.T) {
 		{"hostile text is fine", item(func(it *orders.Item) { it.Name = "<script>alert(1)</script>" }), ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.order.Validate()
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("Validate: %v, want nil", err)
-				}
-				return
-			}
-			var fe *orders.FieldError
-			if !errors.As(err, &fe) || !errors.Is(err, orders.ErrInvalid) {
-				t.Fatalf("Validate: %v, want a FieldError wrapping ErrInvalid", err)
-			}
-			if fe.Field != tt.field || fe.Problem == "" {
-				t.Errorf("field %q (%q), want %q", fe.Field, fe.Problem, tt.field)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkValidate(t, tt.order, tt.field) })
+	}
+}
+
+// checkValidate checks that n is valid when field is "", or else that
+// Validate names field and the problem with it.
+func checkValidate(t *testing.T, n orders.NewOrder, field string) {
+	t.Helper()
+	err := n.Validate()
+	if field == "" {
+		if err != nil {
+			t.Fatalf("Validate: %v, want nil", err)
+		}
+		return
+	}
+	var fe *orders.FieldError
+	if !errors.As(err, &fe) || !errors.Is(err, orders.ErrInvalid) {
+		t.Fatalf("Validate: %v, want a FieldError wrapping ErrInvalid", err)
+	}
+	if fe.Field != field || fe.Problem == "" {
+		t.Errorf("field %q (%q), want %q", fe.Field, fe.Problem, field)
 	}
 }

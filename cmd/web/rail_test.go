@@ -108,7 +108,7 @@ func TestBrowserFullScreen(t *testing.T) {
 	for i := range 20 {
 		bodies = append(bodies, orderJSON(2+i%3, ""))
 	}
-	placed := placeOrders(t, s.url, bodies...)
+	placeOrders(t, s.url, bodies...)
 	a := kitchenTab(t, b, 1920, 1080, s.url+"/")
 	a.wait(t, "20 tickets", `__tickets().length === 20`)
 	a.wait(t, "the slots", `__slots().length > 0 && __settled()`)
@@ -126,7 +126,7 @@ func TestBrowserFullScreen(t *testing.T) {
 	for i := range 16 {
 		bodies[i] = orderJSON(3, "")
 	}
-	placed = append(placed, placeOrders(t, s.url, bodies[:16]...)...)
+	placeOrders(t, s.url, bodies[:16]...)
 	a.wait(t, "36 tickets", `__tickets().length === 36`)
 	a.do(t, "page down", chromedp.KeyEvent(kb.PageDown))
 	a.wait(t, "the next page", `document.querySelector('#rail').scrollTop > 0 && __settled() && !__visible().includes('ticket-1')`)

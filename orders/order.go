@@ -164,7 +164,11 @@ const (
 )
 
 // Validate reports the first problem with n as an error wrapping ErrInvalid,
-// naming the field, or nil.
+// naming the field, or nil. Besides the limits above, every text of the
+// order (names, modifiers, notes, allergens, the source ID and the
+// idempotency key) must be printable UTF-8 with something visible in it,
+// and free of bidirectional embeddings, overrides and isolates: see the
+// rules in text.go.
 func (n NewOrder) Validate() error {
 	if n.Key != "" {
 		if err := checkText("idempotency_key", n.Key); err != nil {
@@ -187,13 +191,10 @@ func (n NewOrder) Validate() error {
 	}
 	for i, it := range n.Items {
 		field := fmt.Sprintf("items[%d]", i)
+		if err := checkString(field+".name", it.Name, MaxNameLength); err != nil {
+			return err
+		}
 		switch {
-		case strings.TrimSpace(it.Name) == "":
-			return invalid(field+".name", "must not be empty")
-		case len(it.Name) > MaxNameLength:
-			return invalid(field+".name", fmt.Sprintf("must be at most %d bytes", MaxNameLength))
-		case !printable(it.Name):
-			return invalid(field+".name", "must be printable UTF-8 text")
 		case it.Quantity < 1 || it.Quantity > MaxQuantity:
 			return invalid(field+".quantity", fmt.Sprintf("must be from 1 to %d", MaxQuantity))
 		case !it.Station.Valid():
@@ -233,29 +234,19 @@ func checkAllergens(field string, names []string) error {
 	}
 	for i, a := range names {
 		f := fmt.Sprintf("%s[%d]", field, i)
-		switch {
-		case NormalizeAllergen(a) == "":
+		if NormalizeAllergen(a) == "" {
 			return invalid(f, "must not be empty")
-		case len(a) > MaxAllergenLength:
-			return invalid(f, fmt.Sprintf("must be at most %d bytes", MaxAllergenLength))
-		case !printable(a):
-			return invalid(f, "must be printable UTF-8 text")
+		}
+		if err := checkString(f, a, MaxAllergenLength); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func checkText(field, s string) error {
-	switch {
-	case strings.TrimSpace(s) == "":
-		return invalid(field, "must not be empty")
-	case len(s) > MaxTextLength:
-		return invalid(field, fmt.Sprintf("must be at most %d bytes", MaxTextLength))
-	case !printable(s):
-		return invalid(field, "must be printable UTF-8 text")
-	}
-	return nil
-}
+// checkText checks a modifier, note, source ID or idempotency key: see
+// the rules of text.go, and at most MaxTextLength bytes.
+func checkText(field, s string) error { return checkString(field, s, MaxTextLength) }
 
 // printable reports whether s is valid UTF-8 without control characters,
 // which no ticket printer would print either.

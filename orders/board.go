@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -105,20 +106,35 @@ func railIndex(rail []Order, o Order) int {
 }
 
 // Place validates n, gives it an ID, a display number and the current time,
-// stores it, hangs it on the rail in its place and announces it. If an order
-// with n's idempotency key or source ID was placed within
-// IdempotencyWindow, Place returns that order instead, with created false.
-// Errors wrap ErrInvalid, or come from the store.
+// stores it with its history's first Change ("placed", by the actor of
+// ctx), hangs it on the rail in its place and announces it.
+//
+// If an order with n's idempotency key or source ID was placed within
+// IdempotencyWindow, n is a retry when it asks for the same as that order
+// did (the same NewOrder.Fingerprint): Place returns that order instead,
+// with created false. Otherwise it returns a *ReuseError, wrapping
+// ErrKeyReused, and places nothing. A retry sent while the first is being
+// placed waits for it, and then is recognised as a retry.
+//
+// Errors wrap ErrInvalid or ErrKeyReused, or come from the store.
 func (b *Board) Place(ctx context.Context, n NewOrder) (o Order, created bool, err error) {
 	if err := n.Validate(); err != nil {
 		return Order{}, false, fmt.Errorf("orders: place: %w", err)
 	}
+	fingerprint := n.Fingerprint()
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
 	now := b.now()
 	if n.Key != "" || n.SourceID != "" {
-		o, err := b.store.Find(ctx, n.Key, n.SourceID, now.Add(-IdempotencyWindow))
+		o, idem, err := b.store.Find(ctx, n.Key, n.SourceID, now.Add(-IdempotencyWindow))
 		if err == nil {
+			if idem.Fingerprint != nil && !bytes.Equal(idem.Fingerprint, fingerprint) {
+				field := "source_id"
+				if n.Key != "" && idem.Key == n.Key {
+					field = "idempotency_key"
+				}
+				return Order{}, false, fmt.Errorf("orders: place: %w", &ReuseError{Field: field, ID: o.ID})
+			}
 			return o, false, nil
 		}
 		if !errors.Is(err, ErrNotFound) {
@@ -146,7 +162,8 @@ func (b *Board) Place(ctx context.Context, n NewOrder) (o Order, created bool, e
 		o.Items[i].Allergens = normalizeAllergens(o.Items[i].Allergens)
 	}
 	o.Allergens, o.Allergy = orderAllergens(n)
-	if err := b.store.Insert(ctx, o, n.Key); err != nil {
+	c := changeOf(ctx, Event{Kind: EventPlaced}, now)
+	if err := b.store.Insert(ctx, o, Idempotency{Key: n.Key, Fingerprint: fingerprint}, c); err != nil {
 		return Order{}, false, fmt.Errorf("orders: place: %w", err)
 	}
 	b.mu.Lock()
@@ -307,7 +324,8 @@ func (b *Board) Cancel(ctx context.Context, id int64) (Order, error) {
 // change applies apply to the order with the given ID. apply returns the
 // event its change makes, with its Kind and what the kind says (Station,
 // Item), or an Event without a Kind when the order already is as asked;
-// change fills in the rest.
+// change fills in the rest, and records the Change that the event makes
+// (see changeOf) in the same store write as the order.
 func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o *Order, now time.Time) (Event, error)) (Order, error) {
 	b.wmu.Lock()
 	defer b.wmu.Unlock()
@@ -315,14 +333,15 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 	if err != nil {
 		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
-	e, err := apply(&o, b.now())
+	now := b.now()
+	e, err := apply(&o, now)
 	if err != nil {
 		return o, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
 	if e.Kind == "" {
 		return o, nil
 	}
-	if err := b.store.Update(ctx, o); err != nil {
+	if err := b.store.Update(ctx, o, changeOf(ctx, e, now)); err != nil {
 		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
 
@@ -488,6 +507,30 @@ func (b *Board) Lookup(ctx context.Context, id int64) (Order, error) {
 		return Order{}, fmt.Errorf("orders: lookup %d: %w", id, err)
 	}
 	return o, nil
+}
+
+// History returns the changes made to the order with the given ID, oldest
+// first, or an error wrapping ErrNotFound.
+func (b *Board) History(ctx context.Context, id int64) ([]Change, error) {
+	h, err := b.store.History(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("orders: history %d: %w", id, err)
+	}
+	return h, nil
+}
+
+// Store returns the board's store, for what the board does not keep
+// itself, such as the paired screens. Changes to orders go through the
+// board, never through the store directly: the board would not know.
+func (b *Board) Store() Store { return b.store }
+
+// Ready returns nil when the board can make changes: its store can take
+// writes (see Store.Ready). Otherwise it returns why not.
+func (b *Board) Ready(ctx context.Context) error {
+	if err := b.store.Ready(ctx); err != nil {
+		return fmt.Errorf("orders: not ready: %w", err)
+	}
+	return nil
 }
 
 // List returns up to limit orders with one of the given statuses (all if

@@ -103,8 +103,12 @@ type DemoConfig struct {
 
 // Demo runs a Socket Burger service as cfg says, placing orders on p until
 // ctx is done or cfg.Orders have been placed. It returns nil then, or the
-// first error from p.
+// first error from p. Its changes are made as the actor "demo" (see
+// WithActor) unless ctx names another.
 func (g *Generator) Demo(ctx context.Context, p Placer, cfg DemoConfig) error {
+	if ActorFrom(ctx) == "" {
+		ctx = WithActor(ctx, "demo")
+	}
 	if cfg.Every <= 0 {
 		cfg.Every = DefaultDemoEvery
 	}

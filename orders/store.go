@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
@@ -23,27 +24,65 @@ type Store interface {
 	// for the recall list (newest bump or cancel time first, see Saved),
 	// and the order with the highest ID (the zero Order if none).
 	Load(ctx context.Context, recentSince time.Time) (Saved, error)
-	// Insert records a new order, with the idempotency key it was placed
-	// with ("" for none). It fails, changing nothing, if the ID is taken.
-	Insert(ctx context.Context, o Order, key string) error
+	// Insert records a new order, with how a retry of it is recognised,
+	// and c as the first entry of its history, in one write. It fails,
+	// changing nothing, if the ID is taken.
+	Insert(ctx context.Context, o Order, idem Idempotency, c Change) error
 	// Update records o's status, recalled flag, done stations, done items
-	// and times; every other field stays as inserted. It returns
-	// ErrNotFound for an unknown ID.
-	Update(ctx context.Context, o Order) error
+	// and times, and appends c to its history, in one write; every other
+	// field stays as inserted. It returns ErrNotFound, changing nothing,
+	// for an unknown ID.
+	Update(ctx context.Context, o Order, c Change) error
 	// Get returns the order with the given ID, or ErrNotFound.
 	Get(ctx context.Context, id int64) (Order, error)
+	// History returns the changes recorded for the order with the given
+	// ID, oldest first (in the order written), or ErrNotFound.
+	History(ctx context.Context, id int64) ([]Change, error)
 	// Find returns the newest order placed at or after since with the
 	// given idempotency key or, if sourceID is not "", the given source
-	// ID; or ErrNotFound. An empty key matches nothing.
-	Find(ctx context.Context, key, sourceID string, since time.Time) (Order, error)
+	// ID, and what it was inserted with to recognise retries; or
+	// ErrNotFound. An empty key matches nothing.
+	Find(ctx context.Context, key, sourceID string, since time.Time) (Order, Idempotency, error)
 	// List returns the orders with one of the given statuses (all if none
 	// is given), in the order placed, at most limit of them (the newest
 	// ones when there are more; no limit when limit is negative).
 	List(ctx context.Context, limit int, statuses ...Status) ([]Order, error)
 	// Bumped returns the orders bumped at or after since, in bump order.
 	Bumped(ctx context.Context, since time.Time) ([]Order, error)
+
+	// AddScreen records a newly paired screen and returns it with its ID,
+	// which counts up and is never reused. It returns a *FieldError
+	// (wrapping ErrInvalid) for a screen that Screen.Validate refuses, and
+	// an error wrapping ErrConflict for a token hash another screen has.
+	AddScreen(ctx context.Context, s Screen) (Screen, error)
+	// ScreenByToken returns the screen whose TokenHash is hash, or
+	// ErrNotFound.
+	ScreenByToken(ctx context.Context, hash []byte) (Screen, error)
+	// Screens returns every paired screen, by ID.
+	Screens(ctx context.Context) ([]Screen, error)
+	// DeleteScreen forgets a screen, so that its token pairs it no more,
+	// or returns ErrNotFound.
+	DeleteScreen(ctx context.Context, id int64) error
+	// TouchScreen records at as when the screen was last seen, or returns
+	// ErrNotFound.
+	TouchScreen(ctx context.Context, id int64, at time.Time) error
+
+	// Ready returns nil when the store can take writes, or why it cannot
+	// (a read-only database, a lock held by another process, a full
+	// disk). It is cheap enough to ask every few seconds.
+	Ready(ctx context.Context) error
 	// Close releases the store.
 	Close() error
+}
+
+// Idempotency is what a store keeps with an order to recognise a retry of
+// it (see Board.Place).
+type Idempotency struct {
+	// Key is the idempotency key the order was placed with, "" for none.
+	Key string
+	// Fingerprint is NewOrder.Fingerprint of what was placed; nil for an
+	// order stored before fingerprints were kept, which any retry matches.
+	Fingerprint []byte
 }
 
 // Saved is what Store.Load returns.
@@ -61,18 +100,23 @@ type Saved struct {
 // MemoryStore is a Store that keeps orders in memory only: for tests,
 // demonstrations and programs that need no persistence.
 type MemoryStore struct {
-	mu     sync.Mutex
-	orders map[int64]memoryOrder
+	mu         sync.Mutex
+	orders     map[int64]memoryOrder
+	screens    map[int64]Screen
+	lastScreen int64
+	// notReady, if not nil, is what Ready answers (see SetReady).
+	notReady error
 }
 
 type memoryOrder struct {
 	Order
-	key string
+	idem    Idempotency
+	history []Change
 }
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{orders: make(map[int64]memoryOrder)}
+	return &MemoryStore{orders: make(map[int64]memoryOrder), screens: make(map[int64]Screen)}
 }
 
 // sorted returns the stored orders that match keep, by ID.
@@ -106,7 +150,7 @@ func (m *MemoryStore) Load(ctx context.Context, recentSince time.Time) (Saved, e
 }
 
 // Insert implements Store.
-func (m *MemoryStore) Insert(ctx context.Context, o Order, key string) error {
+func (m *MemoryStore) Insert(ctx context.Context, o Order, idem Idempotency, c Change) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.orders[o.ID]; ok {
@@ -117,12 +161,13 @@ func (m *MemoryStore) Insert(ctx context.Context, o Order, key string) error {
 	o.Done = slices.Clone(o.Done)
 	o.Allergens = slices.Clone(o.Allergens)
 	o.ItemsDone = slices.Clone(o.ItemsDone)
-	m.orders[o.ID] = memoryOrder{o, key}
+	idem.Fingerprint = slices.Clone(idem.Fingerprint)
+	m.orders[o.ID] = memoryOrder{o, idem, []Change{c}}
 	return nil
 }
 
 // Update implements Store.
-func (m *MemoryStore) Update(ctx context.Context, o Order) error {
+func (m *MemoryStore) Update(ctx context.Context, o Order, c Change) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	saved, ok := m.orders[o.ID]
@@ -132,6 +177,7 @@ func (m *MemoryStore) Update(ctx context.Context, o Order) error {
 	saved.Status, saved.Recalled = o.Status, o.Recalled
 	saved.Done, saved.ItemsDone = slices.Clone(o.Done), slices.Clone(o.ItemsDone)
 	saved.FiredAt, saved.BumpedAt, saved.CancelledAt = o.FiredAt, o.BumpedAt, o.CancelledAt
+	saved.history = append(saved.history, c)
 	m.orders[o.ID] = saved
 	return nil
 }
@@ -147,21 +193,34 @@ func (m *MemoryStore) Get(ctx context.Context, id int64) (Order, error) {
 	return o.Order, nil
 }
 
-// Find implements Store.
-func (m *MemoryStore) Find(ctx context.Context, key, sourceID string, since time.Time) (Order, error) {
+// History implements Store.
+func (m *MemoryStore) History(ctx context.Context, id int64) ([]Change, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var found Order
+	o, ok := m.orders[id]
+	if !ok {
+		return nil, fmt.Errorf("memory store: history %d: %w", id, ErrNotFound)
+	}
+	return slices.Clone(o.history), nil
+}
+
+// Find implements Store.
+func (m *MemoryStore) Find(ctx context.Context, key, sourceID string, since time.Time) (Order, Idempotency, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var found memoryOrder
 	for _, o := range m.orders {
-		match := key != "" && o.key == key || sourceID != "" && o.SourceID == sourceID
+		match := key != "" && o.idem.Key == key || sourceID != "" && o.SourceID == sourceID
 		if match && !o.PlacedAt.Before(since) && o.ID > found.ID {
-			found = o.Order
+			found = o
 		}
 	}
 	if found.ID == 0 {
-		return Order{}, fmt.Errorf("memory store: find: %w", ErrNotFound)
+		return Order{}, Idempotency{}, fmt.Errorf("memory store: find: %w", ErrNotFound)
 	}
-	return found, nil
+	idem := found.idem
+	idem.Fingerprint = slices.Clone(idem.Fingerprint)
+	return found.Order, idem, nil
 }
 
 // List implements Store.
@@ -182,6 +241,96 @@ func (m *MemoryStore) Bumped(ctx context.Context, since time.Time) ([]Order, err
 	out := m.sorted(func(o Order) bool { return o.Status == Bumped && !o.BumpedAt.Before(since) })
 	slices.SortStableFunc(out, func(a, b Order) int { return a.BumpedAt.Compare(b.BumpedAt) })
 	return out, nil
+}
+
+// AddScreen implements Store.
+func (m *MemoryStore) AddScreen(ctx context.Context, s Screen) (Screen, error) {
+	if err := s.Validate(); err != nil {
+		return Screen{}, fmt.Errorf("memory store: add screen: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, other := range m.screens {
+		if bytes.Equal(other.TokenHash, s.TokenHash) {
+			return Screen{}, fmt.Errorf("memory store: add screen: token hash taken by screen %d: %w", other.ID, ErrConflict)
+		}
+	}
+	m.lastScreen++
+	s.ID = m.lastScreen
+	s.TokenHash = slices.Clone(s.TokenHash)
+	m.screens[s.ID] = s
+	s.TokenHash = slices.Clone(s.TokenHash)
+	return s, nil
+}
+
+// ScreenByToken implements Store.
+func (m *MemoryStore) ScreenByToken(ctx context.Context, hash []byte) (Screen, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, s := range m.screens {
+		if len(hash) > 0 && bytes.Equal(s.TokenHash, hash) {
+			s.TokenHash = slices.Clone(s.TokenHash)
+			return s, nil
+		}
+	}
+	return Screen{}, fmt.Errorf("memory store: screen by token: %w", ErrNotFound)
+}
+
+// Screens implements Store.
+func (m *MemoryStore) Screens(ctx context.Context) ([]Screen, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]Screen, 0, len(m.screens))
+	for _, s := range m.screens {
+		s.TokenHash = slices.Clone(s.TokenHash)
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Screen) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// DeleteScreen implements Store.
+func (m *MemoryStore) DeleteScreen(ctx context.Context, id int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.screens[id]; !ok {
+		return fmt.Errorf("memory store: delete screen %d: %w", id, ErrNotFound)
+	}
+	delete(m.screens, id)
+	return nil
+}
+
+// TouchScreen implements Store.
+func (m *MemoryStore) TouchScreen(ctx context.Context, id int64, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.screens[id]
+	if !ok {
+		return fmt.Errorf("memory store: touch screen %d: %w", id, ErrNotFound)
+	}
+	s.LastSeen = at
+	m.screens[id] = s
+	return nil
+}
+
+// Ready implements Store: a MemoryStore is ready unless SetReady said
+// otherwise.
+func (m *MemoryStore) Ready(ctx context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.notReady != nil {
+		return fmt.Errorf("memory store: %w", m.notReady)
+	}
+	return nil
+}
+
+// SetReady makes Ready answer err (nil: ready), so that tests can show
+// what a store that cannot write does. It changes nothing else: writes
+// still succeed.
+func (m *MemoryStore) SetReady(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.notReady = err
 }
 
 // Close implements Store.

@@ -105,6 +105,20 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Ready implements orders.Store: it writes to the database (one row of
+// its health table) and returns nil if that succeeded, or the reason it
+// did not, such as a database that is read-only or a full disk. It waits
+// for a lock another process holds until ctx is done or at most the busy
+// timeout, 5 seconds.
+func (s *Store) Ready(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO health (id, checked_at) VALUES (1, ?)
+		ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at`, time.Now().UnixNano())
+	if err != nil {
+		return fmt.Errorf("sqlite: %s takes no writes: %w", s.path, err)
+	}
+	return nil
+}
+
 // columns are the columns of orders that make an orders.Order, in the
 // order scanOrder reads them.
 const columns = `id, number, source_id, destination, status, rush, recalled,
@@ -150,9 +164,10 @@ const (
 )
 
 // findSQL selects the newest order for which one of the conditions match
-// holds, and the condition placed.
+// holds, and the condition placed, with its idempotency key and
+// fingerprint after its columns.
 func findSQL(match []string, placed string) string {
-	return `SELECT ` + columns + ` FROM orders
+	return `SELECT ` + columns + `, idempotency_key, fingerprint FROM orders
 		WHERE (` + strings.Join(match, " OR ") + `) AND ` + placed + `
 		ORDER BY id DESC LIMIT 1`
 }
@@ -160,66 +175,162 @@ func findSQL(match []string, placed string) string {
 // Insert implements orders.Store. It fails for an ID that is taken, for a
 // time that unix nanoseconds cannot hold (before late 1677 or after early
 // 2262; a zero time is stored as "has not happened") and for an item or
-// note that is not valid UTF-8, which JSON could not store exactly.
+// note that is not valid UTF-8, which JSON could not store exactly. The
+// order and its first change are written in one transaction.
 //
 // Once begun, a write is not abandoned when ctx is done, so that an error
 // always means that nothing was written: the driver would report a write
 // interrupted just after its commit as failed. It waits at most the busy
 // timeout, 5 seconds, for another process's lock.
-func (s *Store) Insert(ctx context.Context, o orders.Order, key string) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
-	}
-	items, notes, err := encodeLines(o)
-	if err != nil {
-		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
-	}
-	ts, err := encodeTimes(o)
-	if err != nil {
-		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
-	}
-	allergens, err := encodeAllergens(o.Allergens)
-	if err != nil {
-		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
-	}
-	_, err = s.db.ExecContext(context.WithoutCancel(ctx), `INSERT INTO orders (`+columns+`, idempotency_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.Number, o.SourceID, string(o.Destination), string(o.Status), flag(o.Rush), flag(o.Recalled),
-		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], encodeDone(o.Done),
-		allergens, flag(o.Allergy), encodeItemsDone(o.ItemsDone), key)
-	if err != nil {
+func (s *Store) Insert(ctx context.Context, o orders.Order, idem orders.Idempotency, c orders.Change) error {
+	if err := s.insert(ctx, o, idem, c); err != nil {
 		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
 	}
 	return nil
 }
 
-// Update implements orders.Store. Like Insert, once begun it is not
-// abandoned when ctx is done.
-func (s *Store) Update(ctx context.Context, o orders.Order) error {
+func (s *Store) insert(ctx context.Context, o orders.Order, idem orders.Idempotency, c orders.Change) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
+		return err
+	}
+	items, notes, err := encodeLines(o)
+	if err != nil {
+		return err
 	}
 	ts, err := encodeTimes(o)
 	if err != nil {
+		return err
+	}
+	allergens, err := encodeAllergens(o.Allergens)
+	if err != nil {
+		return err
+	}
+	at, err := encodeTime("change", c.At)
+	if err != nil {
+		return err
+	}
+	var fingerprint any // NULL when there is none
+	if len(idem.Fingerprint) > 0 {
+		fingerprint = idem.Fingerprint
+	}
+	ctx = context.WithoutCancel(ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	_, err = tx.ExecContext(ctx, `INSERT INTO orders (`+columns+`, idempotency_key, fingerprint)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		o.ID, o.Number, o.SourceID, string(o.Destination), string(o.Status), flag(o.Rush), flag(o.Recalled),
+		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], encodeDone(o.Done),
+		allergens, flag(o.Allergy), encodeItemsDone(o.ItemsDone), idem.Key, fingerprint)
+	if err != nil {
+		return err
+	}
+	if err := addChange(ctx, tx, o.ID, at, c); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// addChange appends c, made at at (encoded), to the history of order id.
+func addChange(ctx context.Context, tx *sql.Tx, id int64, at any, c orders.Change) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_history (order_id, at, actor, action) VALUES (?, ?, ?, ?)`,
+		id, at, c.Actor, c.Action)
+	if err != nil {
+		return fmt.Errorf("record the change: %w", err)
+	}
+	return nil
+}
+
+// Update implements orders.Store. The order and the change are written in
+// one transaction. Like Insert, once begun it is not abandoned when ctx is
+// done.
+func (s *Store) Update(ctx context.Context, o orders.Order, c orders.Change) error {
+	if err := s.update(ctx, o, c); err != nil {
 		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
 	}
-	res, err := s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE orders
+	return nil
+}
+
+func (s *Store) update(ctx context.Context, o orders.Order, c orders.Change) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ts, err := encodeTimes(o)
+	if err != nil {
+		return err
+	}
+	at, err := encodeTime("change", c.At)
+	if err != nil {
+		return err
+	}
+	ctx = context.WithoutCancel(ctx)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	res, err := tx.ExecContext(ctx, `UPDATE orders
 		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?, done_stations = ?,
 			items_done = ?
 		WHERE id = ?`,
 		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], encodeDone(o.Done),
 		encodeItemsDone(o.ItemsDone), o.ID)
 	if err != nil {
-		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
+		return err
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
+		return err
 	}
 	if n == 0 {
-		return fmt.Errorf("sqlite: update %d: %w", o.ID, orders.ErrNotFound)
+		return orders.ErrNotFound
+	}
+	if err := addChange(ctx, tx, o.ID, at, c); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// History implements orders.Store: the changes in the order they were
+// written. An order placed before histories were kept has none.
+func (s *Store) History(ctx context.Context, id int64) ([]orders.Change, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT h.seq, h.at, h.actor, h.action
+		FROM orders o LEFT JOIN order_history h ON h.order_id = o.id
+		WHERE o.id = ? ORDER BY h.seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: history %d: %w", id, err)
+	}
+	defer rows.Close()
+	found := false
+	var out []orders.Change
+	for rows.Next() {
+		found = true
+		var (
+			seq, at       sql.NullInt64
+			actor, action sql.NullString
+		)
+		if err := rows.Scan(&seq, &at, &actor, &action); err != nil {
+			return nil, fmt.Errorf("sqlite: history %d: %w", id, err)
+		}
+		if seq.Valid {
+			out = append(out, orders.Change{At: decodeTime(at), Actor: actor.String, Action: action.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: history %d: %w", id, err)
+	}
+	if !found {
+		return nil, fmt.Errorf("sqlite: history %d: %w", id, orders.ErrNotFound)
+	}
+	return out, nil
 }
 
 // Get implements orders.Store.
@@ -237,7 +348,7 @@ func (s *Store) Get(ctx context.Context, id int64) (orders.Order, error) {
 
 // Find implements orders.Store. The newest order is the one with the
 // highest ID.
-func (s *Store) Find(ctx context.Context, key, sourceID string, since time.Time) (orders.Order, error) {
+func (s *Store) Find(ctx context.Context, key, sourceID string, since time.Time) (orders.Order, orders.Idempotency, error) {
 	var match []string
 	var args []any
 	if key != "" {
@@ -249,19 +360,32 @@ func (s *Store) Find(ctx context.Context, key, sourceID string, since time.Time)
 		args = append(args, sourceID)
 	}
 	if len(match) == 0 {
-		return orders.Order{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
+		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
 	}
 	placed, placedArgs := atOrAfter("placed_at", since)
 	row := s.db.QueryRowContext(ctx, findSQL(match, placed), append(args, placedArgs...)...)
-	o, err := scanOrder(row)
+	var idem orders.Idempotency
+	o, err := scanOrder(withMore{row, []any{&idem.Key, &idem.Fingerprint}})
 	if errors.Is(err, sql.ErrNoRows) {
-		return orders.Order{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
+		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
 	}
 	if err != nil {
-		return orders.Order{}, fmt.Errorf("sqlite: find: %w", err)
+		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", err)
 	}
-	return o, nil
+	if len(idem.Fingerprint) == 0 {
+		idem.Fingerprint = nil
+	}
+	return o, idem, nil
 }
+
+// withMore is a scanner that scans the columns of an order and then more.
+type withMore struct {
+	sc   scanner
+	more []any
+}
+
+// Scan scans into dest and then into the more of m.
+func (m withMore) Scan(dest ...any) error { return m.sc.Scan(append(dest, m.more...)...) }
 
 // List implements orders.Store. The order placed is the order of IDs. A
 // negative limit means no limit, as it does for orders.MemoryStore.
@@ -369,21 +493,32 @@ func atOrAfter(column string, t time.Time) (string, []any) {
 }
 
 // encodeTimes returns o's placed, fired, bumped and cancelled times as
-// column values: unix nanoseconds, or nil for a zero time.
+// column values (see encodeTime).
 func encodeTimes(o orders.Order) ([4]any, error) {
 	var out [4]any
+	names := [4]string{"placed", "fired", "bumped", "cancelled"}
 	for i, t := range [4]time.Time{o.PlacedAt, o.FiredAt, o.BumpedAt, o.CancelledAt} {
-		if t.IsZero() {
-			continue
+		v, err := encodeTime(names[i], t)
+		if err != nil {
+			return out, err
 		}
-		if t.Before(time.Unix(0, math.MinInt64)) || t.After(time.Unix(0, math.MaxInt64)) {
-			names := [4]string{"placed", "fired", "bumped", "cancelled"}
-			return out, fmt.Errorf("%s time %v is out of range: it must be from %v to %v",
-				names[i], t, time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC())
-		}
-		out[i] = t.UnixNano()
+		out[i] = v
 	}
 	return out, nil
+}
+
+// encodeTime returns t as a column value: unix nanoseconds, or nil for a
+// zero time. It fails for a time unix nanoseconds cannot hold; what names
+// the time in the error.
+func encodeTime(what string, t time.Time) (any, error) {
+	if t.IsZero() {
+		return nil, nil
+	}
+	if t.Before(time.Unix(0, math.MinInt64)) || t.After(time.Unix(0, math.MaxInt64)) {
+		return nil, fmt.Errorf("%s time %v is out of range: it must be from %v to %v",
+			what, t, time.Unix(0, math.MinInt64).UTC(), time.Unix(0, math.MaxInt64).UTC())
+	}
+	return t.UnixNano(), nil
 }
 
 // decodeTime returns the time that encodeTimes stored as n.

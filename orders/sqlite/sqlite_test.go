@@ -258,24 +258,24 @@ func TestMigrate(t *testing.T) {
 }
 
 // TestUnclosedStore leaves a store open, as a process killed mid-service
-// leaves its database, and opens the same file again from a second store.
+// leaves its database (its lock goes with the process, its connection
+// stays as it was), and opens the same file again from a second store.
 func TestUnclosedStore(t *testing.T) {
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "orders.db")
-	first, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
+	first := &Store{db: rawDB(t, path), path: path} // closed only once the test is over
+	if _, err := migrate(ctx, first.db, migrationFiles()); err != nil {
+		t.Fatalf("migrate: %v", err)
 	}
-	t.Cleanup(func() { first.Close() }) // only once the test is over
 	var want []orders.Order
 	for id := int64(1); id <= 20; id++ {
 		o := order(id, time.Unix(1_800_000_000, id))
-		if err := first.Insert(ctx, o, fmt.Sprintf("key-%d", id)); err != nil {
+		if err := first.Insert(ctx, o, orders.Idempotency{Key: fmt.Sprintf("key-%d", id)}, insertChange(o)); err != nil {
 			t.Fatalf("Insert: %v", err)
 		}
 		if id%2 == 0 {
 			o.Status, o.BumpedAt = orders.Bumped, o.PlacedAt.Add(time.Minute)
-			if err := first.Update(ctx, o); err != nil {
+			if err := first.Update(ctx, o, updateChange(o)); err != nil {
 				t.Fatalf("Update: %v", err)
 			}
 		}
@@ -384,11 +384,11 @@ func TestKilledProcessChild(t *testing.T) {
 	for _, o := range childOrders() {
 		placed := o
 		placed.Status, placed.BumpedAt = orders.Received, time.Time{}
-		if err := s.Insert(context.Background(), placed, ""); err != nil {
+		if err := s.Insert(context.Background(), placed, orders.Idempotency{Key: ""}, insertChange(placed)); err != nil {
 			t.Fatalf("Insert: %v", err)
 		}
 		if o.Status != placed.Status {
-			if err := s.Update(context.Background(), o); err != nil {
+			if err := s.Update(context.Background(), o, updateChange(o)); err != nil {
 				t.Fatalf("Update: %v", err)
 			}
 		}
@@ -432,7 +432,7 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "orders?mode=ro#x %41 100%.db")
 	s := open(t, path)
-	if err := s.Insert(t.Context(), order(1, time.Unix(1_800_000_000, 0)), ""); err != nil {
+	if err := s.Insert(t.Context(), order(1, time.Unix(1_800_000_000, 0)), orders.Idempotency{Key: ""}, insertChange(order(1, time.Unix(1_800_000_000, 0)))); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	if err := s.Close(); err != nil {
@@ -471,7 +471,7 @@ func TestInsertRefuses(t *testing.T) {
 	allergen := order(7, placed)
 	allergen.Allergens = []string{"egg", "\xc3"}
 	for _, o := range []orders.Order{notUTF8, notes, early, late, itemAllergen, allergen} {
-		err := s.Insert(ctx, o, "")
+		err := s.Insert(ctx, o, orders.Idempotency{Key: ""}, insertChange(o))
 		if err == nil {
 			t.Errorf("Insert(%d) succeeded, want an error", o.ID)
 			continue
@@ -484,17 +484,39 @@ func TestInsertRefuses(t *testing.T) {
 		}
 	}
 
+	// A change at a time out of range takes its order with it.
+	o := order(8, placed)
+	err := s.Insert(ctx, o, orders.Idempotency{}, orders.Change{At: time.Date(2300, time.January, 1, 0, 0, 0, 0, time.UTC), Actor: "x", Action: "placed"})
+	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: insert 8: change time") {
+		t.Errorf("Insert with a change out of range: %v, want an error", err)
+	}
+	if _, err := s.Get(ctx, 8); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("Get(8) after the refused Insert: %v, want ErrNotFound", err)
+	}
+
 	ok := order(5, placed)
-	if err := s.Insert(ctx, ok, ""); err != nil {
+	if err := s.Insert(ctx, ok, orders.Idempotency{Key: ""}, insertChange(ok)); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	bad := ok
 	bad.Status, bad.BumpedAt = orders.Bumped, time.Date(2300, time.January, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.Update(ctx, bad); err == nil || !strings.HasPrefix(err.Error(), "sqlite: update 5: ") {
+	if err := s.Update(ctx, bad, updateChange(bad)); err == nil || !strings.HasPrefix(err.Error(), "sqlite: update 5: ") {
 		t.Errorf("Update with a time out of range: %v, want an error", err)
 	}
 	if got, err := s.Get(ctx, 5); err != nil || got.Status != orders.Received || !got.BumpedAt.IsZero() {
 		t.Errorf("Get after the refused Update = %+v, %v; want it unchanged", got, err)
+	}
+	fired := ok
+	fired.Status, fired.FiredAt = orders.Fired, placed.Add(time.Minute)
+	err = s.Update(ctx, fired, orders.Change{At: time.Date(1500, time.January, 1, 0, 0, 0, 0, time.UTC), Actor: "x", Action: "fired"})
+	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: update 5: change time") {
+		t.Errorf("Update with a change out of range: %v, want an error", err)
+	}
+	if got, err := s.Get(ctx, 5); err != nil || got.Status != orders.Received {
+		t.Errorf("Get after the refused Update = %+v, %v; want it unchanged", got, err)
+	}
+	if h, err := s.History(ctx, 5); err != nil || len(h) != 1 {
+		t.Errorf("History after the refused Update = %v, %v; want the insert's change only", h, err)
 	}
 }
 
@@ -505,7 +527,7 @@ func TestTimesOutOfRangeQueries(t *testing.T) {
 	s := open(t, MemoryPath)
 	o := order(1, time.Unix(1_800_000_000, 0))
 	o.Status, o.BumpedAt = orders.Bumped, o.PlacedAt.Add(time.Minute)
-	if err := s.Insert(ctx, o, "k"); err != nil {
+	if err := s.Insert(ctx, o, orders.Idempotency{Key: "k"}, insertChange(o)); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	for _, tc := range []struct {
@@ -516,7 +538,7 @@ func TestTimesOutOfRangeQueries(t *testing.T) {
 		{time.Date(-5, time.January, 1, 0, 0, 0, 0, time.UTC), true},
 		{time.Date(3000, time.January, 1, 0, 0, 0, 0, time.UTC), false},
 	} {
-		_, err := s.Find(ctx, "k", "", tc.since)
+		_, _, err := s.Find(ctx, "k", "", tc.since)
 		bumped, err2 := s.Bumped(ctx, tc.since)
 		saved, err3 := s.Load(ctx, tc.since)
 		if err2 != nil || err3 != nil {
@@ -579,7 +601,7 @@ func BenchmarkInsert(b *testing.B) {
 	b.ReportAllocs()
 	for id := int64(1); b.Loop(); id++ {
 		o.ID = id
-		if err := s.Insert(ctx, o, "pos-"+strconv.FormatInt(id, 10)); err != nil {
+		if err := s.Insert(ctx, o, orders.Idempotency{Key: "pos-" + strconv.FormatInt(id, 10)}, insertChange(o)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -592,17 +614,17 @@ func TestCancelledWrites(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	o := order(1, time.Unix(1_800_000_000, 0))
-	if err := s.Insert(ctx, o, ""); !errors.Is(err, context.Canceled) {
+	if err := s.Insert(ctx, o, orders.Idempotency{Key: ""}, insertChange(o)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Insert with a cancelled context: %v, want context.Canceled", err)
 	}
 	if _, err := s.Get(t.Context(), 1); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("Get after the cancelled Insert: %v, want ErrNotFound", err)
 	}
-	if err := s.Insert(t.Context(), o, ""); err != nil {
+	if err := s.Insert(t.Context(), o, orders.Idempotency{Key: ""}, insertChange(o)); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	o.Status = orders.Fired
-	if err := s.Update(ctx, o); !errors.Is(err, context.Canceled) {
+	if err := s.Update(ctx, o, updateChange(o)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Update with a cancelled context: %v, want context.Canceled", err)
 	}
 	if got, err := s.Get(t.Context(), 1); err != nil || got.Status != orders.Received {
@@ -649,10 +671,32 @@ func TestMigrateKeepsOldOrders(t *testing.T) {
 		t.Errorf("old order after migrating: %+v", got)
 	}
 	got.ItemsDone = []int{0}
-	if err := s.Update(ctx, got); err != nil {
+	if err := s.Update(ctx, got, updateChange(got)); err != nil {
 		t.Fatalf("Update after migrating: %v", err)
 	}
 	if again, err := s.Get(ctx, 1); err != nil || !slices.Equal(again.ItemsDone, []int{0}) {
 		t.Errorf("items done after an Update = %v, %v; want [0]", again.ItemsDone, err)
 	}
+	// It has no history from before the migration, and no fingerprint,
+	// so that any retry matches it.
+	history, err := s.History(ctx, 1)
+	if err != nil || len(history) != 1 || history[0].Action != string(orders.Received) {
+		t.Errorf("history of an old order after an Update = %v, %v; want the Update's change only", history, err)
+	}
+	if _, err := s.db.ExecContext(ctx, `UPDATE orders SET source_id = 'pos-1' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if o, idem, err := s.Find(ctx, "", "pos-1", time.Time{}); err != nil || o.ID != 1 || idem.Fingerprint != nil {
+		t.Errorf("Find(old order) = %d, %+v, %v; want order 1 without a fingerprint", o.ID, idem, err)
+	}
+}
+
+// insertChange returns the change a test inserts o with.
+func insertChange(o orders.Order) orders.Change {
+	return orders.Change{At: o.PlacedAt, Actor: "test", Action: orders.ActionPlaced}
+}
+
+// updateChange returns the change a test updates o with.
+func updateChange(o orders.Order) orders.Change {
+	return orders.Change{At: o.PlacedAt, Actor: "test", Action: string(o.Status)}
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"sync"
@@ -179,16 +180,31 @@ func testReopenBoard(t *testing.T, f *fixture) {
 		}
 	}
 
-	// Retries of orders placed before the restart are still recognised.
-	retry := newOrder("one", false)
-	retry.Key = "retry-1"
-	if o, created, err := b.Place(ctx, retry); err != nil || created || o.ID != 1 {
+	// Retries of orders placed before the restart are still recognised,
+	// and so are other orders that reuse their key or source ID.
+	if o, created, err := b.Place(ctx, places[0]); err != nil || created || o.ID != 1 {
 		t.Errorf("Place(retry of order 1) after the restart = order %d, created %v, %v; want order 1, not created", o.ID, created, err)
 	}
-	retry = newOrder("two", false)
-	retry.SourceID = "pos-2"
-	if o, created, err := b.Place(ctx, retry); err != nil || created || o.ID != 2 {
+	if o, created, err := b.Place(ctx, places[1]); err != nil || created || o.ID != 2 {
 		t.Errorf("Place(retry of order 2) after the restart = order %d, created %v, %v; want order 2, not created", o.ID, created, err)
+	}
+	for _, tc := range []struct {
+		key, source string
+		field       string
+		id          int64
+	}{
+		{"retry-1", "", "idempotency_key", 1},
+		{"", "pos-2", "source_id", 2},
+		{"new-key", "pos-2", "source_id", 2},
+	} {
+		other := newOrder("another", false)
+		other.Key, other.SourceID = tc.key, tc.source
+		_, created, err := b.Place(ctx, other)
+		var reuse *orders.ReuseError
+		if !errors.As(err, &reuse) || !errors.Is(err, orders.ErrKeyReused) || reuse.Field != tc.field || reuse.ID != tc.id || created {
+			t.Errorf("Place(another order with key %q, source %q) after the restart: created %v, %v; want a ReuseError for %s of order %d",
+				tc.key, tc.source, created, err, tc.field, tc.id)
+		}
 	}
 
 	// Numbering continues.
@@ -236,4 +252,101 @@ func testReopenBoardNumberWraps(t *testing.T, f *fixture) {
 			t.Errorf("Place = ID %d, number %d, %v; want ID %d, number %d", o.ID, o.Number, err, 901+i, want)
 		}
 	}
+}
+
+// testBoardHistory checks that the board records every change it makes,
+// by whom and when, and nothing for what changes nothing.
+func testBoardHistory(t *testing.T, f *fixture) {
+	clk := &clock{now: base()}
+	b := f.openBoard(clk)
+	if b.Store() != f.s {
+		t.Errorf("Board.Store() is not the store the board was opened on")
+	}
+	as := func(actor string) context.Context {
+		if actor == "" {
+			return t.Context()
+		}
+		return orders.WithActor(t.Context(), actor)
+	}
+	o, _, err := b.Place(as("api"), newOrder("history", false))
+	if err != nil {
+		t.Fatalf("Place: %v", err)
+	}
+	other, _, err := b.Place(as("demo"), newOrder("other", false))
+	if err != nil {
+		t.Fatalf("Place: %v", err)
+	}
+	want := []orders.Change{{At: base(), Actor: "api", Action: orders.ActionPlaced}}
+	for _, step := range []struct {
+		actor  string
+		act    func(ctx context.Context) (orders.Order, error)
+		action string // "" for a step that changes nothing
+	}{
+		{"expo", func(ctx context.Context) (orders.Order, error) { return b.Fire(ctx, o.ID) }, orders.ActionFired},
+		{"expo", func(ctx context.Context) (orders.Order, error) { return b.Fire(ctx, o.ID) }, ""},
+		{"grill left", func(ctx context.Context) (orders.Order, error) { return b.ItemDone(ctx, o.ID, 0, true) }, "item 0 done"},
+		{"grill left", func(ctx context.Context) (orders.Order, error) { return b.ItemDone(ctx, o.ID, 0, true) }, ""},
+		{"", func(ctx context.Context) (orders.Order, error) { return b.ItemDone(ctx, o.ID, 0, false) }, "item 0 undone"},
+		{"grill left", func(ctx context.Context) (orders.Order, error) { return b.BumpStation(ctx, o.ID, orders.Grill) }, "done grill"},
+		{"grill left", func(ctx context.Context) (orders.Order, error) { return b.BumpStation(ctx, o.ID, orders.Shake) }, ""}, // refused: nothing for shake
+		{"expo", func(ctx context.Context) (orders.Order, error) { return b.Bump(ctx, o.ID) }, orders.ActionBumped},
+		{"expo", func(ctx context.Context) (orders.Order, error) { return b.Cancel(ctx, o.ID) }, ""}, // refused: bumped
+		{"expo", func(ctx context.Context) (orders.Order, error) { return b.RecallLast(ctx) }, orders.ActionRecalled},
+		{"api", func(ctx context.Context) (orders.Order, error) { return b.Cancel(ctx, o.ID) }, orders.ActionCancelled},
+		{"api", func(ctx context.Context) (orders.Order, error) { return b.Recall(ctx, o.ID) }, orders.ActionRecalled},
+	} {
+		clk.advance(time.Minute + time.Nanosecond)
+		_, err := step.act(as(step.actor))
+		if step.action != "" && err != nil {
+			t.Fatalf("%s by %q: %v", step.action, step.actor, err)
+		}
+		if step.action != "" {
+			actor := step.actor
+			if actor == "" {
+				actor = orders.UnknownActor
+			}
+			want = append(want, orders.Change{At: clk.Now(), Actor: actor, Action: step.action})
+		}
+	}
+	got, err := b.History(t.Context(), o.ID)
+	if err != nil {
+		t.Fatalf("History: %v", err)
+	}
+	checkHistory(t, "History of the order", got, want)
+	got, err = b.History(t.Context(), other.ID)
+	if err != nil {
+		t.Fatalf("History: %v", err)
+	}
+	checkHistory(t, "History of the other order", got, []orders.Change{{At: base(), Actor: "demo", Action: orders.ActionPlaced}})
+	// A retry places nothing and records nothing.
+	keyed := newOrder("keyed", false)
+	keyed.Key = "keyed-1"
+	first, _, err := b.Place(as("api"), keyed)
+	if err != nil {
+		t.Fatalf("Place: %v", err)
+	}
+	placedAt := clk.Now()
+	clk.advance(time.Second)
+	if again, created, err := b.Place(as("pos"), keyed); err != nil || created || again.ID != first.ID {
+		t.Fatalf("Place(retry) = order %d, created %v, %v; want order %d", again.ID, created, err, first.ID)
+	}
+	got, err = b.History(t.Context(), first.ID)
+	if err != nil {
+		t.Fatalf("History: %v", err)
+	}
+	checkHistory(t, "History of a retried order", got, []orders.Change{{At: placedAt, Actor: "api", Action: orders.ActionPlaced}})
+	if _, err := b.History(t.Context(), 99); !errors.Is(err, orders.ErrNotFound) {
+		t.Errorf("History(99): %v, want ErrNotFound", err)
+	}
+
+	if f.h.Reopen == nil {
+		return
+	}
+	f.reopen()
+	b = f.openBoard(clk)
+	got, err = b.History(t.Context(), o.ID)
+	if err != nil {
+		t.Fatalf("History after the restart: %v", err)
+	}
+	checkHistory(t, "History of the order after the restart", got, want)
 }

@@ -55,6 +55,12 @@ func Run(t *testing.T, h Harness) {
 		{"Strings", testStrings},
 		{"Many", testMany},
 		{"Concurrent", testConcurrent},
+		{"History", testHistory},
+		{"Fingerprint", testFingerprint},
+		{"Ready", testReady},
+		{"Screens", testScreens},
+		{"AddScreenInvalid", testAddScreenInvalid},
+		{"BoardHistory", testBoardHistory},
 		{"Reopen", testReopen},
 		{"ReopenBoard", testReopenBoard},
 		{"ReopenBoardNumberWraps", testReopenBoardNumberWraps},
@@ -102,7 +108,7 @@ func (f *fixture) insert(os []orders.Order, keys ...string) {
 		if i < len(keys) {
 			key = keys[i]
 		}
-		if err := f.s.Insert(f.t.Context(), o, key); err != nil {
+		if err := f.s.Insert(f.t.Context(), o, orders.Idempotency{Key: key}, insertChange(o)); err != nil {
 			f.t.Fatalf("Insert(%d, %q): %v", o.ID, key, err)
 		}
 	}
@@ -338,11 +344,11 @@ func testInsertTakenID(t *testing.T, f *fixture) {
 	f.insert([]orders.Order{first}, "first")
 	second := at(2)
 	second.ID = 1
-	if err := f.s.Insert(t.Context(), second, "second"); err == nil {
+	if err := f.s.Insert(t.Context(), second, orders.Idempotency{Key: "second"}, insertChange(second)); err == nil {
 		t.Fatal("Insert of a taken ID succeeded, want an error: IDs are never reused")
 	}
 	checkOrder(t, "Get after the failed Insert", f.get(1), first)
-	if _, err := f.s.Find(t.Context(), "second", "", time.Time{}); !errors.Is(err, orders.ErrNotFound) {
+	if _, _, err := f.s.Find(t.Context(), "second", "", time.Time{}); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("Find(second key) after the failed Insert: error %v, want ErrNotFound", err)
 	}
 }
@@ -380,7 +386,7 @@ func testUpdate(t *testing.T, f *fixture) {
 	u.Items = []orders.Item{{Quantity: 7, Name: "Onion Rings", Station: orders.Fry, Allergens: []string{"changed"}}}
 	u.Notes = []string{"changed"}
 	u.PlacedAt = o.PlacedAt.Add(time.Hour)
-	if err := f.s.Update(t.Context(), u); err != nil {
+	if err := f.s.Update(t.Context(), u, updateChange(u)); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	want := o
@@ -390,15 +396,15 @@ func testUpdate(t *testing.T, f *fixture) {
 	checkOrder(t, "the other order after Update", f.get(2), at(2))
 
 	// The key stays, and so do the source ID and time Find matches.
-	got, err := f.s.Find(t.Context(), "key-1", "", o.PlacedAt)
+	got, _, err := f.s.Find(t.Context(), "key-1", "", o.PlacedAt)
 	if err != nil || got.ID != 1 {
 		t.Errorf("Find(key-1) after Update = %d, %v; want order 1", got.ID, err)
 	}
-	got, err = f.s.Find(t.Context(), "", o.SourceID, o.PlacedAt)
+	got, _, err = f.s.Find(t.Context(), "", o.SourceID, o.PlacedAt)
 	if err != nil || got.ID != 1 {
 		t.Errorf("Find(source %q) after Update = %d, %v; want order 1", o.SourceID, got.ID, err)
 	}
-	if _, err := f.s.Find(t.Context(), "", "changed", time.Time{}); !errors.Is(err, orders.ErrNotFound) {
+	if _, _, err := f.s.Find(t.Context(), "", "changed", time.Time{}); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("Find(source changed) after Update: error %v, want ErrNotFound", err)
 	}
 
@@ -407,7 +413,7 @@ func testUpdate(t *testing.T, f *fixture) {
 	back := want
 	back.Status, back.Recalled, back.ItemsDone = orders.Received, false, nil
 	back.FiredAt, back.BumpedAt, back.CancelledAt = time.Time{}, time.Time{}, time.Time{}
-	if err := f.s.Update(t.Context(), back); err != nil {
+	if err := f.s.Update(t.Context(), back, updateChange(back)); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	got = f.get(1)
@@ -417,16 +423,16 @@ func testUpdate(t *testing.T, f *fixture) {
 	}
 
 	// An Update that changes nothing succeeds.
-	if err := f.s.Update(t.Context(), back); err != nil {
+	if err := f.s.Update(t.Context(), back, updateChange(back)); err != nil {
 		t.Errorf("Update with nothing to change: %v", err)
 	}
 	checkOrder(t, "Get after the Update with nothing to change", f.get(1), back)
 }
 
 func testUpdateUnknown(t *testing.T, f *fixture) {
-	wantNotFound(t, "Update on an empty store", f.s.Update(t.Context(), at(1)))
+	wantNotFound(t, "Update on an empty store", f.s.Update(t.Context(), at(1), updateChange(at(1))))
 	f.insert([]orders.Order{at(1)})
-	wantNotFound(t, "Update(7)", f.s.Update(t.Context(), with(at(7), orders.Fired, base())))
+	wantNotFound(t, "Update(7)", f.s.Update(t.Context(), with(at(7), orders.Fired, base()), updateChange(with(at(7), orders.Fired, base()))))
 	_, err := f.s.Get(t.Context(), 7)
 	wantNotFound(t, "Get(7) after Update(7)", err)
 	checkOrder(t, "Get(1) after Update(7)", f.get(1), at(1))
@@ -491,7 +497,7 @@ func testFind(t *testing.T, f *fixture) {
 		{source: "src"},
 		{key: "unknown", source: "unknown"},
 	} {
-		got, err := f.s.Find(t.Context(), tc.key, tc.source, tc.since)
+		got, _, err := f.s.Find(t.Context(), tc.key, tc.source, tc.since)
 		what := fmt.Sprintf("Find(%q, %q, %s)", tc.key, tc.source, tc.since.Format(time.RFC3339Nano))
 		if tc.want == 0 {
 			wantNotFound(t, what, err)
@@ -727,23 +733,23 @@ func testStrings(t *testing.T, f *fixture) {
 	checkOrders(t, "List", f.list(), want)
 	for i, s := range strs {
 		for _, by := range [][2]string{{s, ""}, {"", s}} {
-			got, err := f.s.Find(ctx, by[0], by[1], time.Time{})
+			got, _, err := f.s.Find(ctx, by[0], by[1], time.Time{})
 			if err != nil || got.ID != int64(i+1) {
 				t.Errorf("Find(%q, %q) = %d, %v; want order %d", by[0], by[1], got.ID, err, i+1)
 			}
 		}
 	}
-	got, err := f.s.Find(ctx, "\xc3\x28 key", "", time.Time{})
+	got, _, err := f.s.Find(ctx, "\xc3\x28 key", "", time.Time{})
 	if err != nil || got.ID != binary.ID {
 		t.Errorf("Find(key that is not UTF-8) = %d, %v; want order %d", got.ID, err, binary.ID)
 	}
-	got, err = f.s.Find(ctx, "", "\xff\xfe source", time.Time{})
+	got, _, err = f.s.Find(ctx, "", "\xff\xfe source", time.Time{})
 	if err != nil || got.ID != binary.ID {
 		t.Errorf("Find(source ID that is not UTF-8) = %d, %v; want order %d", got.ID, err, binary.ID)
 	}
 	// A string that only looks like a pattern matches only itself.
 	for _, s := range []string{"%", "_", "*", "'", "x"} {
-		if got, err := f.s.Find(ctx, s, s, time.Time{}); !errors.Is(err, orders.ErrNotFound) {
+		if got, _, err := f.s.Find(ctx, s, s, time.Time{}); !errors.Is(err, orders.ErrNotFound) {
 			t.Errorf("Find(%q, %q) = order %d, %v; want ErrNotFound", s, s, got.ID, err)
 		}
 	}
@@ -779,7 +785,7 @@ func testMany(t *testing.T, f *fixture) {
 		t.Errorf("Load: %d open, %d recent, last %d; want %d, %d, %d", len(saved.Open), len(saved.Recent), saved.Last.ID, n/2, n/2, n)
 	}
 	for _, id := range []int64{1, 250, 499} {
-		o, err := f.s.Find(t.Context(), keys[id-1], "", time.Time{})
+		o, _, err := f.s.Find(t.Context(), keys[id-1], "", time.Time{})
 		if err != nil || o.ID != id {
 			t.Errorf("Find(%s) = %d, %v; want order %d", keys[id-1], o.ID, err, id)
 		}
@@ -814,7 +820,7 @@ func testConcurrent(t *testing.T, f *fixture) {
 		defer close(done)
 		write := func(o orders.Order) bool {
 			final[o.ID] = o
-			if err := f.s.Update(ctx, o); err != nil {
+			if err := f.s.Update(ctx, o, updateChange(o)); err != nil {
 				t.Errorf("Update(%d): %v", o.ID, err)
 				return false
 			}
@@ -822,7 +828,7 @@ func testConcurrent(t *testing.T, f *fixture) {
 		}
 		for id := int64(1); id <= n; id++ {
 			inserting.Store(id)
-			if err := f.s.Insert(ctx, at(id), fmt.Sprintf("key-%d", id)); err != nil {
+			if err := f.s.Insert(ctx, at(id), orders.Idempotency{Key: fmt.Sprintf("key-%d", id)}, insertChange(at(id))); err != nil {
 				t.Errorf("Insert(%d): %v", id, err)
 				return
 			}
@@ -874,7 +880,7 @@ func testConcurrent(t *testing.T, f *fixture) {
 					if id == 0 {
 						break
 					}
-					o, err := f.s.Find(ctx, fmt.Sprintf("key-%d", id), "", time.Time{})
+					o, _, err := f.s.Find(ctx, fmt.Sprintf("key-%d", id), "", time.Time{})
 					if err != nil {
 						t.Errorf("Find(key-%d): %v", id, err)
 					} else {
@@ -930,11 +936,11 @@ func testReopen(t *testing.T, f *fixture) {
 	f.insert(all, keys...)
 	// Changes, then a change back, as a recall makes.
 	all[4] = with(all[4], orders.Bumped, b.Add(10*time.Minute))
-	if err := f.s.Update(ctx, all[4]); err != nil {
+	if err := f.s.Update(ctx, all[4], updateChange(all[4])); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	all[4].Status, all[4].BumpedAt, all[4].Recalled = orders.Received, time.Time{}, true
-	if err := f.s.Update(ctx, all[4]); err != nil {
+	if err := f.s.Update(ctx, all[4], updateChange(all[4])); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	before, err := f.s.Load(ctx, b)
@@ -958,12 +964,12 @@ func testReopen(t *testing.T, f *fixture) {
 		if key == "" {
 			continue
 		}
-		got, err := f.s.Find(ctx, key, "", b)
+		got, _, err := f.s.Find(ctx, key, "", b)
 		if err != nil || got.ID != all[i].ID {
 			t.Errorf("Find(%q) after reopening = %d, %v; want order %d", key, got.ID, err, all[i].ID)
 		}
 	}
-	got, err := f.s.Find(ctx, "", strs[0], b)
+	got, _, err := f.s.Find(ctx, "", strs[0], b)
 	if err != nil || got.ID != 5 {
 		t.Errorf("Find(source %q) after reopening = %d, %v; want order 5", strs[0], got.ID, err)
 	}
@@ -975,12 +981,30 @@ func testReopen(t *testing.T, f *fixture) {
 	all = append(all, at(7))
 	f.insert(all[6:], "key-7")
 	all[0] = with(all[0], orders.Cancelled, b.Add(20*time.Minute))
-	if err := f.s.Update(ctx, all[0]); err != nil {
+	if err := f.s.Update(ctx, all[0], updateChange(all[0])); err != nil {
 		t.Fatalf("Update after reopening: %v", err)
 	}
 	f.reopen()
 	checkOrders(t, "List after reopening twice", f.list(), all)
-	if got, err := f.s.Find(ctx, "key-7", "", b); err != nil || got.ID != 7 {
+	if got, _, err := f.s.Find(ctx, "key-7", "", b); err != nil || got.ID != 7 {
 		t.Errorf("Find(key-7) after reopening twice = %d, %v; want order 7", got.ID, err)
 	}
+}
+
+// insertChange returns the change the suite inserts o with: placed when o
+// was.
+func insertChange(o orders.Order) orders.Change {
+	return orders.Change{At: o.PlacedAt, Actor: "suite", Action: orders.ActionPlaced}
+}
+
+// updateChange returns the change the suite updates o with: its status,
+// at the latest of its times.
+func updateChange(o orders.Order) orders.Change {
+	at := o.PlacedAt
+	for _, t := range []time.Time{o.FiredAt, o.BumpedAt, o.CancelledAt} {
+		if t.After(at) {
+			at = t
+		}
+	}
+	return orders.Change{At: at, Actor: "suite", Action: string(o.Status)}
 }

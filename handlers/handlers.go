@@ -62,6 +62,10 @@ type Options struct {
 	// PingEvery is how often an idle socket is pinged, so that screens that
 	// vanished without closing are noticed.
 	PingEvery time.Duration
+	// Limits bounds the actions a socket may send, the sockets open in all
+	// and per client address, and the API requests per client address.
+	// Its zero value picks the defaults (see Limits).
+	Limits Limits
 	// WarnAfter and LateAfter are the ages at which a ticket's timer turns
 	// amber and red. Defaults DefaultWarnAfter and DefaultLateAfter.
 	WarnAfter, LateAfter time.Duration

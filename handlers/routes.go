@@ -10,7 +10,7 @@ import (
 func (h *Handler) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", h.page())
-	mux.Handle("GET /ws", h.socket())
+	mux.Handle("GET /ws", h.limitScreens(h.socket()))
 	mux.Handle("GET /fragments/rail", h.cors("GET", h.railFragment()))
 	mux.Handle("GET /fragments/tickets/{id}", h.cors("GET", h.ticketFragment()))
 	mux.Handle("OPTIONS /fragments/", h.cors("GET", nil))
@@ -22,11 +22,12 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("/assets/", h.cors("GET, HEAD", assets.Handler()))
 	mux.Handle("GET /healthz", healthz())
 
-	mux.Handle("POST /api/orders", h.apiAuth(h.createOrder()))
-	mux.Handle("GET /api/orders", h.apiAuth(h.listOrders()))
-	mux.Handle("GET /api/orders/{id}", h.apiAuth(h.getOrder()))
-	mux.Handle("POST /api/orders/{id}/{action}", h.apiAuth(h.orderAction()))
-	mux.Handle("POST /api/orders/{id}/items/{item}/{state}", h.apiAuth(h.itemAction()))
-	mux.Handle("GET /api/stats", h.apiAuth(h.stats()))
+	limitAPI := h.limitAPI()
+	mux.Handle("POST /api/orders", limitAPI(h.apiAuth(h.createOrder())))
+	mux.Handle("GET /api/orders", limitAPI(h.apiAuth(h.listOrders())))
+	mux.Handle("GET /api/orders/{id}", limitAPI(h.apiAuth(h.getOrder())))
+	mux.Handle("POST /api/orders/{id}/{action}", limitAPI(h.apiAuth(h.orderAction())))
+	mux.Handle("POST /api/orders/{id}/items/{item}/{state}", limitAPI(h.apiAuth(h.itemAction())))
+	mux.Handle("GET /api/stats", limitAPI(h.apiAuth(h.stats())))
 	return mux
 }

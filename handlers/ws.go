@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -79,23 +80,60 @@ func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, k screenKi
 }
 
 // readLoop reads what the screen sends until the socket closes: actions
-// such as {"action":"bump","id":7} from hx-ws:send controls. Messages that
-// are not actions, and every message from a view-only screen, are logged
-// and ignored; one over MaxMessageBytes closes the socket with 1009
-// (message too big).
+// such as {"action":"bump","id":7} from hx-ws:send controls. Messages
+// beyond the socket's rate (Limits.ActionRate and ActionBurst) are dropped
+// unread; messages that are not actions, and every message from a
+// view-only screen, are ignored. Each of these is counted and logged at
+// most once a minute per socket. A message over MaxMessageBytes closes the
+// socket with 1009 (message too big), a binary one with 1003 (unsupported
+// data) and a text one that is not UTF-8 with 1007 (invalid payload data).
 func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool) error {
+	limit := h.opts.Limits.actionLimiter()
+	var dropped, ignored, watched quietLog
+	var lastErr error
+	defer func() {
+		if n := dropped.rest(); n > 0 {
+			h.log.Info("socket messages dropped: over the action rate", "count", n)
+		}
+		if n := ignored.rest(); n > 0 {
+			h.log.Info("socket messages ignored", "count", n, "err", lastErr)
+		}
+		if n := watched.rest(); n > 0 {
+			h.log.Debug("socket messages ignored: the screen is view-only", "count", n)
+		}
+	}()
 	for {
-		_, data, err := c.Read(ctx)
+		typ, data, err := c.Read(ctx)
 		if err != nil {
 			return err
 		}
+		switch {
+		case typ != websocket.MessageText:
+			h.log.Info("socket closed: it sent a binary message")
+			return c.Close(websocket.StatusUnsupportedData, "text messages only")
+		case !utf8.Valid(data):
+			h.log.Info("socket closed: it sent a text message that is not UTF-8")
+			return c.Close(websocket.StatusInvalidFramePayloadData, "text must be UTF-8")
+		}
+		now := time.Now()
+		if !limit.AllowN(now, 1) {
+			if n, ok := dropped.note(now); ok {
+				h.log.Info("socket messages dropped: over the action rate", "count", n)
+			}
+			continue
+		}
 		if viewOnly {
-			h.log.Debug("socket message ignored: the screen is view-only")
+			if n, ok := watched.note(now); ok {
+				h.log.Debug("socket messages ignored: the screen is view-only", "count", n)
+			}
 			continue
 		}
 		a, err := decodeAction(data)
 		if err != nil {
-			h.log.Info("socket message ignored", "err", err)
+			lastErr = err
+			if n, ok := ignored.note(now); ok {
+				h.log.Info("socket messages ignored", "count", n, "err", err)
+			}
 			continue
 		}
 		switch _, err := h.act(ctx, a); {

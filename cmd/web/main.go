@@ -59,6 +59,7 @@ type config struct {
 	warnAfter time.Duration
 	lateAfter time.Duration
 	origins   []string
+	screenCap int
 }
 
 // DefaultDB is where orders are kept unless -db says otherwise.
@@ -84,6 +85,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 			c.origins = append(c.origins, v)
 			return nil
 		})
+	fs.IntVar(&c.screenCap, "max-screens", handlers.DefaultMaxScreens, "most `sockets` (screens) open at once; negative: no cap")
 	fs.StringVar(&c.db, "db", DefaultDB, "SQLite database `file` for orders; :memory: keeps nothing")
 	fs.StringVar(&c.apiToken, "api-token", getenv("RAIL_API_TOKEN"),
 		"bearer `token` the order API requires (default $RAIL_API_TOKEN); without one the API answers this machine only")
@@ -141,6 +143,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h := handlers.New(handlers.Options{
 		Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken,
 		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter, OriginPatterns: cfg.origins,
+		Limits: handlers.Limits{MaxScreens: cfg.screenCap},
 	})
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -148,12 +151,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen: %w", err)
 	}
 	var fresh freshConns
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logHandler, slog.LevelWarn),
-		ConnState:         fresh.track,
-	}
+	srv := newServer(h, logHandler, fresh.track)
 	// Shutdown closes listeners before it calls this.
 	srv.RegisterOnShutdown(fresh.close)
 	served := make(chan error, 1)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -37,6 +38,7 @@ const MemoryPath = ":memory:"
 type Store struct {
 	db   *sql.DB
 	path string
+	lock *os.File // holds the database's lock; nil for MemoryPath
 }
 
 var _ orders.Store = (*Store)(nil)
@@ -44,10 +46,42 @@ var _ orders.Store = (*Store)(nil)
 // Open opens (creating if needed) the database at path, or a private
 // in-memory database for ":memory:" (MemoryPath), applies embedded schema
 // migrations, and returns the store. Close it when done.
+//
+// A database is used by one Store at a time: Open takes an exclusive lock
+// on the file path + LockSuffix, and fails at once, with an error wrapping
+// ErrInUse that names the file and the process holding it, while another
+// Store (in this process or another) has it. The lock goes with Close, or
+// with the process.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty path")
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	var lock *os.File
+	if path != MemoryPath {
+		var err error
+		if lock, err = lockDatabase(path); errors.Is(err, ErrInUse) {
+			return nil, fmt.Errorf("sqlite: %w", err)
+		} else if err != nil {
+			return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+		}
+	}
+	s, err := openLocked(ctx, path)
+	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
+		return nil, err
+	}
+	s.lock = lock
+	return s, nil
+}
+
+// openLocked opens the database at path as Open does, once Open holds its
+// lock.
+func openLocked(ctx context.Context, path string) (*Store, error) {
 	db, err := sql.Open("sqlite", dataSource(path))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
@@ -97,9 +131,18 @@ func fileURI(path string) string {
 	return "file:" + p
 }
 
-// Close closes the database. The Store must not be used after.
+// Close closes the database and releases its lock. The Store must not be
+// used after.
 func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
+	err := s.db.Close()
+	if s.lock != nil {
+		// After the database: the next Store opens it only once this one
+		// has let go of it.
+		if lerr := s.lock.Close(); err == nil {
+			err = lerr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("sqlite: close %q: %w", s.path, err)
 	}
 	return nil

@@ -337,6 +337,13 @@ func TestKilledProcess(t *testing.T) {
 		}
 		said = append(said, lines.Text())
 	}
+	if ready {
+		// The child holds the database: no second server may open it.
+		_, err := Open(t.Context(), path)
+		if want := fmt.Sprintf("is in use by another server (pid %d)", cmd.Process.Pid); !errors.Is(err, ErrInUse) || !strings.Contains(err.Error(), want) {
+			t.Errorf("Open of the child's database: %v, want an error saying it %s", err, want)
+		}
+	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatalf("kill the child: %v", err)
 	}
@@ -407,12 +414,22 @@ func TestOpenErrors(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), "sqlite: open ") || !strings.Contains(err.Error(), path) {
 		t.Errorf("Open error %q, want it to say it is sqlite opening %s", err, path)
 	}
-	var se *msqlite.Error
-	if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_CANTOPEN {
-		t.Errorf("Open error %v, want one wrapping the driver's SQLITE_CANTOPEN", err)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open error %v, want one wrapping os.ErrNotExist", err)
 	}
 	if _, err := os.Stat(filepath.Dir(path)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Open created the folder: %v", err)
+	}
+
+	// A folder is no database. The lock is let go of: a second try fails
+	// the same way, not as a database in use.
+	dir := t.TempDir()
+	for range 2 {
+		_, err = Open(t.Context(), dir)
+		var se *msqlite.Error
+		if !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_CANTOPEN || errors.Is(err, ErrInUse) {
+			t.Errorf("Open(a folder) error %v, want one wrapping the driver's SQLITE_CANTOPEN", err)
+		}
 	}
 
 	if _, err := Open(t.Context(), ""); err == nil {

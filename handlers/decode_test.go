@@ -30,6 +30,8 @@ func FuzzDecodeOrder(f *testing.F) {
 	f.Add([]byte(`[]`))
 	f.Add([]byte(`{} {}`))
 	f.Add([]byte(``))
+	f.Add([]byte("{\"destination\": \"takeout\", \"items\": [{\"name\": \"Fr\xffies\"}]}"))
+	f.Add([]byte(`{"destination": "takeout", "items": [{"name": "\ud83c\udf54 \ud800"}], "notes": ["\u200b", "\u202e"]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		n, err := decodeOrder(bytes.NewReader(body))
 		if err != nil {
@@ -195,5 +197,85 @@ func TestDecodeOrderAllergens(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecodeOrderRefusesWhatIsNotText checks that bytes that are not
+// UTF-8 and escaped lone surrogates, which encoding/json would turn into
+// U+FFFD, are refused where they are, and that text that shows nothing
+// or reorders the ticket is refused too.
+func TestDecodeOrderRefusesWhatIsNotText(t *testing.T) {
+	const (
+		notUTF8   = "must be text: it is not valid UTF-8"
+		surrogate = "must be text: it holds an escaped half of a surrogate pair (such as \\ud800 alone), which is no character"
+		empty     = "must not be empty"
+		bidi      = "must not hold bidirectional control characters"
+	)
+	order := func(items, rest string) string {
+		return `{"destination": "takeout", "items": [` + items + `]` + rest + `}`
+	}
+	for _, tt := range []struct {
+		name    string
+		body    string
+		field   string // "" when the order is accepted
+		problem string
+	}{
+		{"name not UTF-8", order(`{"name": "Cola"}, {"name": "Fries"}, {"name": "Bur`+"\xff"+`ger"}`, ""), "items[2].name", notUTF8},
+		{"modifier not UTF-8", order(`{"name": "Cola", "modifiers": ["ice", "no `+"\xc3\x28"+`"]}`, ""), "items[0].modifiers[1]", notUTF8},
+		{"note not UTF-8", order(`{"name": "Cola"}`, `, "notes": ["`+"\xed\xa0\x80"+`"]`), "notes[0]", notUTF8},
+		{"allergen not UTF-8", order(`{"name": "Cola"}`, `, "allergens": ["egg", "`+"\xfe"+`"]`), "allergens[1]", notUTF8},
+		{"item allergen not UTF-8", order(`{"name": "Cola"}, {"name": "Fries", "allergens": ["`+"\x80"+`"]}`, ""), "items[1].allergens[0]", notUTF8},
+		{"source id not UTF-8", order(`{"name": "Cola"}`, `, "source_id": "pos-`+"\xff"+`"`), "source_id", notUTF8},
+		{"station not UTF-8", order(`{"name": "Cola", "station": "gr`+"\xff"+`ll"}`, ""), "items[0].station", notUTF8},
+		{"after nested values", order(`{"name": "Cola", "quantity": 2, "modifiers": [], "allergens": ["egg"]}, {"name": "Fr`+"\xff"+`"}`, `, "rush": true`), "items[1].name", notUTF8},
+		{"lone high surrogate", order(`{"name": "Cola \ud83c"}`, ""), "items[0].name", surrogate},
+		{"lone low surrogate", order(`{"name": "Cola"}`, `, "notes": ["ok", "\uDF54 x"]`), "notes[1]", surrogate},
+		{"reversed pair", order(`{"name": "\udf54\ud83c"}`, ""), "items[0].name", surrogate},
+		{"surrogate after an escaped backslash", order(`{"name": "\\ufffd \ud800"}`, ""), "items[0].name", surrogate},
+		{"escaped pair", order(`{"name": "Burger \ud83c\udf54"}`, ""), "", ""},
+		{"escaped replacement character", order(`{"name": "\ufffd Burger \uFFFD"}`, ""), "", ""},
+		{"replacement character as sent", order(`{"name": "`+"\uFFFD"+` Burger"}`, ""), "", ""},
+		{"an escaped backslash and u", order(`{"name": "C:\\ud800"}`, ""), "", ""},
+		{"zero-width name", order(`{"name": "\u200b\u200d"}`, ""), "items[0].name", empty},
+		{"soft hyphen modifier", order(`{"name": "Cola", "modifiers": ["`+"\u00ad"+`"]}`, ""), "items[0].modifiers[0]", empty},
+		{"BOM note", order(`{"name": "Cola"}`, `, "notes": ["\ufeff "]`), "notes[0]", empty},
+		{"word joiner source id", order(`{"name": "Cola"}`, `, "source_id": "\u2060"`), "source_id", empty},
+		{"invisible allergen", order(`{"name": "Cola", "allergens": ["\u200c"]}`, ""), "items[0].allergens[0]", empty},
+		{"override in a name", order(`{"name": "Cola \u202e"}`, ""), "items[0].name", bidi},
+		{"isolate in a note", order(`{"name": "Cola"}`, `, "notes": ["`+"\u2067"+`abc"]`), "notes[0]", bidi},
+		{"embedding in an allergen", order(`{"name": "Cola"}`, `, "allergens": ["\u202aegg"]`), "allergens[0]", bidi},
+		{"override in a source id", order(`{"name": "Cola"}`, `, "source_id": "\u202dpos"`), "source_id", bidi},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := decodeOrder(strings.NewReader(tt.body))
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("decodeOrder: %v, want the order", err)
+				}
+				return
+			}
+			var fe *orders.FieldError
+			if !errors.As(err, &fe) || !errors.Is(err, orders.ErrInvalid) || fe.Field != tt.field || fe.Problem != tt.problem {
+				t.Fatalf("decodeOrder: %v, want %s: %s", err, tt.field, tt.problem)
+			}
+		})
+	}
+}
+
+// TestCheckStringsKeys checks that a field name that is not text is
+// refused naming the object that has it.
+func TestCheckStringsKeys(t *testing.T) {
+	for _, tt := range []struct {
+		body, field string
+	}{
+		{`{"a` + "\xff" + `": 1}`, ""},
+		{`{"items": [{"name": "x"}, {"n` + "\xff" + `": 1}]}`, "items[1]"},
+		{`{"items": [1, 2, {"\ud800": 1}]}`, "items[2]"},
+	} {
+		err := checkStrings([]byte(tt.body))
+		var fe *orders.FieldError
+		if !errors.As(err, &fe) || fe.Field != tt.field || !strings.HasPrefix(fe.Problem, "has a field name that ") {
+			t.Errorf("checkStrings(%q) = %v, want a field error for %q", tt.body, err, tt.field)
+		}
 	}
 }

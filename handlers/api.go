@@ -125,7 +125,12 @@ func fromLoopback(r *http.Request) bool {
 }
 
 // createOrder places an order from a JSON body. A retry with the same
-// Idempotency-Key header or source_id answers 200 with the first order.
+// Idempotency-Key header or source_id answers 200 with the first order;
+// another order that reuses either answers 422 (as the IETF draft on the
+// Idempotency-Key header says), naming the field and the first order. A
+// retry sent while the first is still being placed waits for it and then
+// answers 200. The order's changes are recorded as the caller's (see
+// orders.WithActor), "api" when the request names none.
 func (h *Handler) createOrder() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
@@ -138,7 +143,26 @@ func (h *Handler) createOrder() http.Handler {
 			return
 		}
 		n.Key = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
-		o, created, err := h.opts.Board.Place(r.Context(), n)
+		ctx := r.Context()
+		if orders.ActorFrom(ctx) == "" {
+			ctx = orders.WithActor(ctx, "api")
+		}
+		o, created, err := h.opts.Board.Place(ctx, n)
+		if reuse := (*orders.ReuseError)(nil); errors.As(err, &reuse) {
+			what := "source_id"
+			if reuse.Field == "idempotency_key" {
+				what = "Idempotency-Key"
+			}
+			writeJSON(w, http.StatusUnprocessableEntity, struct {
+				apiError
+				Order int64 `json:"order"`
+			}{apiError{
+				Error:   "the " + what + " was sent before with another order",
+				Field:   reuse.Field,
+				Problem: fmt.Sprintf("order %d was placed with it and other content: send the same order to retry it, or a new %s for a new order", reuse.ID, what),
+			}, reuse.ID})
+			return
+		}
 		if err != nil {
 			h.writeAPIError(w, r, err)
 			return
@@ -209,14 +233,25 @@ func orderID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// getOrder answers one order, open or not.
+// getOrder answers one order, open or not, with its history: who changed
+// it, when and how, oldest first.
 func (h *Handler) getOrder() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := orderID(r)
 		if err == nil {
 			var o orders.Order
+			var history []orders.Change
 			if o, err = h.opts.Board.Lookup(r.Context(), id); err == nil {
-				writeJSON(w, http.StatusOK, o)
+				history, err = h.opts.Board.History(r.Context(), id)
+			}
+			if err == nil {
+				if history == nil {
+					history = []orders.Change{}
+				}
+				writeJSON(w, http.StatusOK, struct {
+					orders.Order
+					History []orders.Change `json:"history"`
+				}{o, history})
 				return
 			}
 		}

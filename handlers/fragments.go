@@ -76,11 +76,3 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}
 }
-
-// healthz answers 200 while the server is up.
-func healthz() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-}

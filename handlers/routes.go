@@ -21,6 +21,7 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("OPTIONS /recall", h.cors("POST", nil))
 	mux.Handle("/assets/", h.cors("GET, HEAD", assets.Handler()))
 	mux.Handle("GET /healthz", healthz())
+	mux.Handle("GET /readyz", readyz(h.opts.Board))
 
 	limitAPI := h.limitAPI()
 	mux.Handle("POST /api/orders", limitAPI(h.apiAuth(h.createOrder())))

@@ -720,8 +720,8 @@ func testStrings(t *testing.T, f *fixture) {
 		f.insert([]orders.Order{o}, s)
 		want = append(want, o)
 	}
-	// Keys and source IDs are checked for length only (NewOrder.Validate),
-	// so they may also be bytes that are not UTF-8.
+	// A store keeps keys and source IDs as given, also bytes that are not
+	// UTF-8: checking them is NewOrder.Validate's job, not the store's.
 	binary := at(int64(len(strs) + 1))
 	binary.SourceID = "\xff\xfe source"
 	f.insert([]orders.Order{binary}, "\xc3\x28 key")

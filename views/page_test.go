@@ -85,7 +85,7 @@ func TestPage(t *testing.T) {
 	if got := attrOr(body, "hx-swap"); got != "none" {
 		t.Errorf("connecting element hx-swap = %q, want none", got)
 	}
-	if got := attrOr(body, "hx-on::ws:close"); got != "document.getElementById('connection').hidden = false" {
+	if got := attrOr(body, "hx-on::ws:close"); got != "if (event.detail?.code === 4001) location.reload(); else document.getElementById('connection').hidden = false" {
 		t.Errorf("hx-on::ws:close = %q", got)
 	}
 	if hasClass(body, "size-large") {

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,37 +65,32 @@ func (h *Handler) writeAPIError(w http.ResponseWriter, r *http.Request, err erro
 	writeJSON(w, status, problem)
 }
 
-// apiAuth lets a request through when it carries the API token or, with no
-// token configured, when it comes from a loopback address to a loopback
-// host name (so that a web page on this machine that rebinds its own name
-// to 127.0.0.1 gets nowhere). Either way, a browser's cross-site request
-// that changes something is refused: the API is for programs, and a page
-// open on a kitchen screen must not be able to void orders.
+// apiAuth is the order API's side of the one door (see principal): with
+// an API token configured every call must carry it; without one, the
+// callers that the pairing mode trusts, or a paired screen, get through: a
+// kitchen one for everything, a view-only one for reading. The caller is
+// the actor of the changes in the orders' history. Either way, a browser's
+// cross-site request that changes something is refused: the API is for
+// programs, and a page open on a kitchen screen must not be able to void
+// orders.
 func (h *Handler) apiAuth(next http.Handler) http.Handler {
-	want := sha256.Sum256([]byte(h.opts.APIToken))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h.csrf.Check(r); err != nil {
 			writeJSON(w, http.StatusForbidden, apiError{Error: "cross-site requests to the order API are refused"})
 			return
 		}
-		if h.opts.APIToken == "" {
-			if !fromLoopback(r) || !loopbackHost(r.Host) {
-				writeJSON(w, http.StatusForbidden, apiError{Error: "the order API answers only this machine unless the server has an API token (-api-token)"})
-				return
-			}
-			next.ServeHTTP(w, r)
-			return
-		}
-		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		// Comparing digests keeps the comparison constant-time whatever
-		// the token's length.
-		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		p, err := h.principal(r)
+		reading := r.Method == http.MethodGet || r.Method == http.MethodHead
+		switch {
+		case errors.Is(err, errBadToken), err == nil && h.opts.APIToken != "" && p.Actor != "api":
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
-			writeJSON(w, http.StatusUnauthorized, apiError{Error: "missing or wrong API token: send Authorization: Bearer <token>"})
+			writeJSON(w, http.StatusUnauthorized, apiError{Error: errBadToken.Error()})
+			return
+		case err != nil, !p.Kitchen() && !(reading && p.Sees()):
+			writeJSON(w, http.StatusForbidden, apiError{Error: "the order API answers only this machine unless the server has an API token (-api-token)"})
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(orders.WithActor(r.Context(), p.Actor)))
 	})
 }
 

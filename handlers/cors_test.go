@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/ticketrail/ticketrail/handlers"
+	"github.com/ticketrail/ticketrail/orders"
 )
 
 func TestEmbeddingOrigins(t *testing.T) {
@@ -25,7 +26,8 @@ func TestEmbeddingOrigins(t *testing.T) {
 		{"asset, listed", "GET", "/assets/rail.css", "https://pos.example", 200, "https://pos.example"},
 		{"asset, foreign", "GET", "/assets/rail.css", "https://evil.example", 403, ""},
 		{"asset, plain script tag", "GET", "/assets/htmx/htmx.min.js", "", 200, ""},
-		{"action, listed", "POST", "/orders/1/fire", "https://pos.example", 204, "https://pos.example"},
+		// An embedded rail is view-only: the listed site reads, never acts.
+		{"action, listed", "POST", "/orders/1/fire", "https://pos.example", 403, "https://pos.example"},
 		{"action preflight, listed", "OPTIONS", "/orders/1/bump", "https://pos.example", 204, "https://pos.example"},
 		{"action, foreign", "POST", "/orders/1/bump", "https://evil.example", 403, ""},
 	} {
@@ -55,7 +57,7 @@ func TestEmbeddingOrigins(t *testing.T) {
 			}
 		})
 	}
-	if got, _ := r.board.Order(o.ID); got.Status != "fired" {
-		t.Errorf("the listed origin's fire did not apply: %s", got.Status)
+	if got, _ := r.board.Order(o.ID); got.Status != orders.Received {
+		t.Errorf("the listed origin's fire applied: %s", got.Status)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // include it on the server; ?controls=none leaves out every control.
 func (h *Handler) railFragment() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, ok := kindOf(w, r)
+		k, _, ok := h.viewer(w, r)
 		if !ok {
 			return
 		}
@@ -34,7 +34,7 @@ func (h *Handler) ticketFragment() http.Handler {
 			http.Error(w, "no such ticket", http.StatusNotFound)
 			return
 		}
-		k, ok := kindOf(w, r)
+		k, _, ok := h.viewer(w, r)
 		if !ok {
 			return
 		}

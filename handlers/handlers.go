@@ -8,7 +8,9 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -45,8 +47,22 @@ type Options struct {
 	// Store is the restaurant's name, printed on every ticket.
 	Store string
 	// APIToken, if set, is the bearer token every /api/ request must carry.
-	// Without it the API answers only requests from loopback addresses.
+	// Without it the API answers whoever the pairing mode trusts. Anywhere,
+	// it makes a request a kitchen principal ("api").
 	APIToken string
+	// Pairing says which browsers must pair before they see the rail:
+	// PairRemote (the default), PairAll or PairOff.
+	Pairing Pairing
+	// Hosts are the host names, besides this machine's own names and
+	// addresses and the loopback ones, that requests may address the rail
+	// by (the Host header); any other is refused, which stops DNS
+	// rebinding.
+	Hosts []string
+	// Authorize, if set, decides who every request comes from, instead of
+	// pairing and the Host check: a Go program that mounts the rail gives
+	// its own signed-in staff the controls (Role orders.RoleKitchen), a
+	// view (orders.RoleView) or nothing (""). The API token still counts.
+	Authorize func(*http.Request) (Principal, error)
 	// OriginPatterns lists the host patterns (path.Match syntax, matched
 	// against the origin's host and port, e.g. "pos.example.com",
 	// "*.example.com" or "localhost:3000") of other sites whose pages may
@@ -80,10 +96,20 @@ type Handler struct {
 	renders atomic.Int64
 	csrf    *http.CrossOriginProtection
 
+	tokenHash [sha256.Size]byte
+	pairing   *pairings
+
 	mu      sync.Mutex
 	closing bool
-	sockets map[*websocket.Conn]context.CancelFunc // each socket's way to drop it
+	sockets map[*websocket.Conn]socketEntry
+	touched map[int64]time.Time // when each screen was last noted as seen
 	wg      sync.WaitGroup
+}
+
+// socketEntry is what the handler keeps of an open socket.
+type socketEntry struct {
+	drop   context.CancelFunc // drops the connection
+	screen int64              // the paired screen it serves, 0 for none
 }
 
 // New returns the handler for opts. It panics if opts.Board is nil.
@@ -109,12 +135,21 @@ func New(opts Options) *Handler {
 	if opts.LateAfter <= 0 {
 		opts.LateAfter = DefaultLateAfter
 	}
+	if opts.Pairing == "" {
+		opts.Pairing = PairRemote
+	}
+	if !opts.Pairing.Valid() {
+		panic(fmt.Sprintf("handlers: unknown pairing mode %q", opts.Pairing))
+	}
 	h := &Handler{
-		opts:    opts,
-		log:     opts.Logger,
-		screens: make(map[screenKind]*frames),
-		csrf:    http.NewCrossOriginProtection(),
-		sockets: make(map[*websocket.Conn]context.CancelFunc),
+		opts:      opts,
+		log:       opts.Logger,
+		screens:   make(map[screenKind]*frames),
+		csrf:      http.NewCrossOriginProtection(),
+		tokenHash: sha256.Sum256([]byte(opts.APIToken)),
+		pairing:   newPairings(opts.Board.Now),
+		sockets:   make(map[*websocket.Conn]socketEntry),
+		touched:   make(map[int64]time.Time),
 	}
 	for _, st := range append([]orders.Station{""}, orders.Stations()...) {
 		for _, viewOnly := range []bool{false, true} {
@@ -198,7 +233,7 @@ func (h *Handler) Renders() int64 { return h.renders.Load() }
 func (h *Handler) Close(ctx context.Context) error {
 	h.mu.Lock()
 	h.closing = true
-	conns := make(map[*websocket.Conn]context.CancelFunc, len(h.sockets))
+	conns := make(map[*websocket.Conn]socketEntry, len(h.sockets))
 	maps.Copy(conns, h.sockets)
 	h.mu.Unlock()
 
@@ -216,23 +251,23 @@ func (h *Handler) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		// A close handshake can wait seconds for a screen that does not
 		// answer; cancelling a socket's context drops its connection.
-		for _, drop := range conns {
-			drop()
+		for _, s := range conns {
+			s.drop()
 		}
 		<-done
 		return errors.Join(errors.New("handlers: close: sockets did not close in time"), ctx.Err())
 	}
 }
 
-// track registers a socket and the function that drops it; it reports
-// false once Close has begun.
-func (h *Handler) track(c *websocket.Conn, drop context.CancelFunc) bool {
+// track registers a socket, the function that drops it and the screen it
+// serves; it reports false once Close has begun.
+func (h *Handler) track(c *websocket.Conn, drop context.CancelFunc, screen int64) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
 		return false
 	}
-	h.sockets[c] = drop
+	h.sockets[c] = socketEntry{drop, screen}
 	h.wg.Add(1)
 	return true
 }
@@ -242,4 +277,21 @@ func (h *Handler) untrack(c *websocket.Conn) {
 	delete(h.sockets, c)
 	h.mu.Unlock()
 	h.wg.Done()
+}
+
+// seen notes that screen s made a request, in the store at most once a
+// minute per screen.
+func (h *Handler) seen(r *http.Request, s orders.Screen) {
+	now := h.opts.Board.Now()
+	h.mu.Lock()
+	last, ok := h.touched[s.ID]
+	if ok && now.Sub(last) < time.Minute {
+		h.mu.Unlock()
+		return
+	}
+	h.touched[s.ID] = now
+	h.mu.Unlock()
+	if err := h.store().TouchScreen(r.Context(), s.ID, now); err != nil && !errors.Is(err, orders.ErrNotFound) {
+		h.log.Warn("screen last seen not recorded", "screen", s.ID, "err", err)
+	}
 }

@@ -2,6 +2,9 @@ package handlers
 
 import (
 	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/ticketrail/ticketrail/assets"
 	"github.com/ticketrail/ticketrail/views"
@@ -24,6 +27,17 @@ func (h *Handler) page() http.Handler {
 		if !ok {
 			return
 		}
+		p, err := h.principal(r)
+		switch {
+		case err == nil && !p.Sees() && h.opts.Authorize == nil:
+			h.pairingPage(w, r)
+			return
+		case err != nil || !p.Sees():
+			refuse(w, p, err)
+			return
+		case !p.Kitchen():
+			k.viewOnly = true
+		}
 		snap := h.opts.Board.Snapshot()
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		h.writeHTML(w, r, views.Page(views.PageData{
@@ -41,6 +55,37 @@ func (h *Handler) page() http.Handler {
 				Arrive: assets.Path("sounds/arrive.wav"),
 				Late:   assets.Path("sounds/late.wav"),
 			},
+			ScreensLink: p.Kitchen() && h.opts.Authorize == nil,
 		}))
 	})
+}
+
+// pageFrame is what the pairing and Screens pages link.
+func (h *Handler) pageFrame(title string) views.Frame {
+	return views.Frame{
+		Title: h.opts.Store + " · " + title, Store: h.opts.Store,
+		CSSURL: assets.Path("rail.css"), HTMXURL: assets.Path("htmx/htmx.min.js"), WSExtURL: assets.Path("htmx/hx-ws.min.js"),
+	}
+}
+
+// writePage writes a whole page under the page's Content-Security-Policy.
+func (h *Handler) writePage(w http.ResponseWriter, r *http.Request, c templ.Component) {
+	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+	h.writeHTML(w, r, c)
+}
+
+// pairingPage shows a browser that is not a screen its pairing code, the
+// same one on every reload until it expires or is approved.
+func (h *Handler) pairingPage(w http.ResponseWriter, r *http.Request) {
+	id := ""
+	if c, err := r.Cookie(pairingCookie); err == nil {
+		id = c.Value
+	}
+	p := h.pairing.start(id)
+	http.SetCookie(w, &http.Cookie{
+		Name: pairingCookie, Value: p.id, Path: "/", MaxAge: int(PairingTTL / time.Second),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
+	})
+	w.Header().Set("Cache-Control", "no-store")
+	h.writePage(w, r, views.PairingPage(h.pageFrame("Pair this screen"), showCode(p.code)))
 }

@@ -23,7 +23,9 @@ var errTooSlow = errors.New("screen too slow")
 // and then one message per event, each rendered once for every socket.
 func (h *Handler) socket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, ok := kindOf(w, r)
+		// Only a screen may open the socket; a view-only one gets the
+		// view-only kind, whose messages act on nothing.
+		k, p, ok := h.viewer(w, r)
 		if !ok {
 			return
 		}
@@ -38,9 +40,9 @@ func (h *Handler) socket() http.Handler {
 			h.log.Debug("websocket refused", "origin", r.Header.Get("Origin"), "err", err)
 			return
 		}
-		ctx, drop := context.WithCancel(r.Context())
+		ctx, drop := context.WithCancel(orders.WithActor(r.Context(), p.Actor))
 		defer drop()
-		if !h.track(c, drop) {
+		if !h.track(c, drop, p.Screen) {
 			c.Close(websocket.StatusServiceRestart, "server restarting")
 			return
 		}

@@ -60,6 +60,8 @@ type config struct {
 	lateAfter time.Duration
 	origins   []string
 	screenCap int
+	pairing   handlers.Pairing
+	hosts     []string
 }
 
 // DefaultDB is where orders are kept unless -db says otherwise.
@@ -89,6 +91,23 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.db, "db", DefaultDB, "SQLite database `file` for orders; :memory: keeps nothing")
 	fs.StringVar(&c.apiToken, "api-token", getenv("RAIL_API_TOKEN"),
 		"bearer `token` the order API requires (default $RAIL_API_TOKEN); without one the API answers this machine only")
+	c.pairing = handlers.PairRemote
+	fs.Func("pairing", "which browsers pair before they see the rail: `mode` remote (other devices; the default), all (this machine too) or off (none)",
+		func(v string) error {
+			if p := handlers.Pairing(v); p.Valid() {
+				c.pairing = p
+				return nil
+			}
+			return fmt.Errorf("must be remote, all or off, got %q", v)
+		})
+	fs.Func("host", "also answer to this host `name` (besides this machine's names and addresses and localhost); repeatable",
+		func(v string) error {
+			if v = strings.TrimSpace(v); v == "" || strings.ContainsAny(v, "/ ") {
+				return fmt.Errorf("bad host name %q", v)
+			}
+			c.hosts = append(c.hosts, v)
+			return nil
+		})
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
 	}
@@ -143,8 +162,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	h := handlers.New(handlers.Options{
 		Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken,
 		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter, OriginPatterns: cfg.origins,
-		Limits: handlers.Limits{MaxScreens: cfg.screenCap},
+		Limits:  handlers.Limits{MaxScreens: cfg.screenCap},
+		Pairing: cfg.pairing, Hosts: cfg.hosts,
 	})
+	if cfg.pairing == handlers.PairOff {
+		log.Warn("pairing is off: anyone who reaches this server can see and change the rail")
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

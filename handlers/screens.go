@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/coder/websocket"
+
+	"github.com/ticketrail/ticketrail/orders"
+	"github.com/ticketrail/ticketrail/views"
+)
+
+// StatusRevoked is the close code of a revoked screen's sockets. hx-ws
+// does not reconnect on it; the page reloads, and, no longer a screen,
+// shows the pairing page.
+const StatusRevoked websocket.StatusCode = 4001
+
+// listScreens answers GET /api/screens: every paired screen.
+func (h *Handler) listScreens() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		list, err := h.store().Screens(r.Context())
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		if list == nil {
+			list = []orders.Screen{}
+		}
+		writeJSON(w, http.StatusOK, struct {
+			Screens []orders.Screen `json:"screens"`
+		}{list})
+	})
+}
+
+// addScreen answers POST /api/screens: it approves a pairing code,
+// {"code": "K7PQ3X", "name": "grill 1", "role": "kitchen"}; 201 with the
+// screen, 404 for a code no browser waits with.
+func (h *Handler) addScreen() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req pairRequest
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&req); err != nil {
+			writeJSON(w, http.StatusBadRequest, apiError{Error: "send {\"code\": ..., \"name\": ..., \"role\": \"kitchen\" or \"view\"}: " + err.Error()})
+			return
+		}
+		s, err := h.pair(r, req)
+		if errors.Is(err, errNoSuchCode) {
+			writeJSON(w, http.StatusNotFound, apiError{Error: err.Error(), Field: "code"})
+			return
+		}
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "screens/"+strconv.FormatInt(s.ID, 10))
+		writeJSON(w, http.StatusCreated, s)
+	})
+}
+
+// deleteScreen answers DELETE /api/screens/{id}: the screen is revoked and
+// its open sockets are closed at once.
+func (h *Handler) deleteScreen() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := orderID(r)
+		if err == nil {
+			err = h.revoke(r, id)
+		}
+		if err != nil {
+			h.writeAPIError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// revoke forgets screen id and closes its sockets.
+func (h *Handler) revoke(r *http.Request, id int64) error {
+	if err := h.store().DeleteScreen(r.Context(), id); err != nil {
+		return err
+	}
+	h.mu.Lock()
+	var conns []*websocket.Conn
+	for c, s := range h.sockets {
+		if s.screen == id {
+			conns = append(conns, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		go c.Close(StatusRevoked, "screen revoked")
+	}
+	h.log.Info("screen revoked", "screen", id, "sockets", len(conns))
+	return nil
+}
+
+// screensPage serves the Screens page of a kitchen screen: every paired
+// screen, a form that approves a pairing code, and a Revoke button for
+// each screen.
+func (h *Handler) screensPage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.principal(r)
+		if err != nil || !p.Kitchen() {
+			refuse(w, p, err)
+			return
+		}
+		list, err := h.store().Screens(r.Context())
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.writePage(w, r, views.ScreensPage(h.pageFrame("Screens"), views.ScreensData{
+			Screens: list, Self: p.Screen, Problem: r.URL.Query().Get("problem"),
+		}))
+	})
+}
+
+// screensAction approves a code (POST /screens) or revokes a screen (POST
+// /screens/{id}/revoke) from the Screens page, and leads back to it.
+func (h *Handler) screensAction() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.principal(r)
+		if err != nil || !p.Kitchen() {
+			refuse(w, p, err)
+			return
+		}
+		back := "screens"
+		if id := r.PathValue("id"); id != "" {
+			back = "../../screens"
+			n, perr := strconv.ParseInt(id, 10, 64)
+			if perr != nil || n < 1 {
+				err = orders.ErrNotFound
+			} else {
+				err = h.revoke(r, n)
+			}
+		} else {
+			_, err = h.pair(r, pairRequest{Code: r.FormValue("code"), Name: r.FormValue("name"), Role: r.FormValue("role"), Station: r.FormValue("station")})
+		}
+		var fe *orders.FieldError
+		switch {
+		case err == nil:
+		case errors.Is(err, errNoSuchCode), errors.Is(err, orders.ErrNotFound), errors.As(err, &fe), errors.Is(err, orders.ErrInvalid):
+			back += "?problem=" + url.QueryEscape(err.Error())
+		default:
+			h.writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", back)
+		w.WriteHeader(http.StatusSeeOther)
+	})
+}

@@ -4,7 +4,8 @@
 //
 // Usage:
 //
-//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-allow-origin HOST]... [-warn-after 5m] [-late-after 8m]
+//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-pairing remote|all|off] [-host NAME]...
+//	    [-allow-origin HOST]... [-max-screens 15000] [-warn-after 5m] [-late-after 8m]
 //	    [-demo=true] [-demo-every 4s] [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections,

@@ -227,8 +227,32 @@ func TestPairedScreens(t *testing.T) {
 	if rec := serve(t, r.h, "GET", "/fragments/rail", aPhone, railHost, view); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), "<form") {
 		t.Errorf("view screen's fragment: %d", rec.Code)
 	}
+	// The view screen's socket gets tickets without controls, and what it
+	// sends acts on nothing.
+	vctx, vcancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer vcancel()
+	vc, _, err := websocket.Dial(vctx, wsURL(r.srv.URL)+"/ws", &websocket.DialOptions{HTTPHeader: http.Header{"Cookie": {view.String()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, snap, err := vc.Read(vctx)
+	if err != nil || !strings.Contains(string(snap), `id="ticket-1"`) || strings.Contains(string(snap), "<form") {
+		t.Fatalf("view screen's snapshot: %v %.200s", err, snap)
+	}
+	for _, msg := range []string{`{"action": "bump", "id": 1}`, `{"action": "cancel", "id": "1"}`, `{"action": "recall-last"}`} {
+		if err := vc.Write(vctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	vc.Close(websocket.StatusNormalClosure, "")
+	for deadline := time.Now().Add(10 * time.Second); r.board.Subscribers() != 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the server kept the view screen's socket")
+		}
+		time.Sleep(5 * time.Millisecond) // polling the board, not synchronising with it
+	}
 	if got, _ := r.board.Lookup(t.Context(), o.ID); got.Status != orders.Fired {
-		t.Errorf("order is %s after the view screen's posts", got.Status)
+		t.Errorf("order is %s after the view screen's posts and socket actions", got.Status)
 	}
 
 	// The kitchen screen's socket: revoking it closes the socket at once

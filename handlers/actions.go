@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -60,10 +59,8 @@ func (h *Handler) pageAction() http.Handler {
 			_, err = h.act(r.Context(), a)
 		}
 		switch {
-		case errors.Is(err, errUnknownAction):
-			http.Error(w, err.Error(), http.StatusNotFound)
 		case err != nil:
-			h.writeError(w, r, err)
+			writeError(w, r, h.log, err)
 		case r.Header.Get("HX-Request") != "":
 			w.WriteHeader(http.StatusNoContent)
 		default:

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -18,52 +17,6 @@ const (
 	DefaultListLimit = 100
 	MaxListLimit     = 1000
 )
-
-// apiError is the JSON body of every API error.
-type apiError struct {
-	Error   string `json:"error"`
-	Field   string `json:"field,omitempty"`
-	Problem string `json:"problem,omitempty"`
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
-}
-
-// writeAPIError maps an error to its status code and JSON body, logging only
-// what is the server's fault.
-func (h *Handler) writeAPIError(w http.ResponseWriter, r *http.Request, err error) {
-	var (
-		fe      *orders.FieldError
-		tooBig  *http.MaxBytesError
-		status  int
-		problem = apiError{Error: err.Error()}
-	)
-	switch {
-	case errors.As(err, &tooBig):
-		status, problem = http.StatusRequestEntityTooLarge, apiError{Error: fmt.Sprintf("the body is over %d bytes", tooBig.Limit)}
-	case errors.As(err, &fe):
-		status, problem = http.StatusBadRequest, apiError{Error: "invalid order", Field: fe.Field, Problem: fe.Problem}
-	case errors.Is(err, orders.ErrInvalid):
-		status = http.StatusBadRequest
-	case errors.Is(err, orders.ErrNotFound):
-		status, problem = http.StatusNotFound, apiError{Error: "no such order"}
-	case errors.Is(err, orders.ErrConflict):
-		status = http.StatusConflict
-	default:
-		h.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		status, problem = http.StatusInternalServerError, apiError{Error: "internal error"}
-	}
-	writeJSON(w, status, problem)
-}
 
 // apiAuth is the order API's side of the one door (see principal): with
 // an API token configured every call must carry it; without one, the
@@ -132,7 +85,7 @@ func (h *Handler) createOrder() http.Handler {
 		}
 		n, err := decodeOrder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		n.Key = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
@@ -157,7 +110,7 @@ func (h *Handler) createOrder() http.Handler {
 			return
 		}
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		w.Header().Set("Location", "orders/"+strconv.FormatInt(o.ID, 10))
@@ -183,7 +136,7 @@ func (h *Handler) orderAction() http.Handler {
 			o, err = h.act(r.Context(), a)
 		}
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		writeJSON(w, http.StatusOK, o)
@@ -206,12 +159,8 @@ func (h *Handler) itemAction() http.Handler {
 		if err == nil {
 			o, err = h.act(r.Context(), a)
 		}
-		if errors.Is(err, orders.ErrNotFound) {
-			writeJSON(w, http.StatusNotFound, apiError{Error: "no such order or item"})
-			return
-		}
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order or item")
 			return
 		}
 		writeJSON(w, http.StatusOK, o)
@@ -248,7 +197,7 @@ func (h *Handler) getOrder() http.Handler {
 				return
 			}
 		}
-		h.writeAPIError(w, r, err)
+		writeAPIError(w, r, h.log, err, "no such order")
 	})
 }
 
@@ -282,7 +231,7 @@ func (h *Handler) listOrders() http.Handler {
 		}
 		list, err := h.opts.Board.List(r.Context(), limit, statuses...)
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		if list == nil {
@@ -299,7 +248,7 @@ func (h *Handler) stats() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rep, err := h.opts.Board.Stats(r.Context())
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		writeJSON(w, http.StatusOK, rep)

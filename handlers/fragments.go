@@ -1,13 +1,11 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/a-h/templ"
 
-	"github.com/ticketrail/ticketrail/orders"
 	"github.com/ticketrail/ticketrail/views"
 )
 
@@ -40,7 +38,7 @@ func (h *Handler) ticketFragment() http.Handler {
 		}
 		o, err := h.opts.Board.Order(id)
 		if err != nil {
-			h.writeError(w, r, err)
+			writeError(w, r, h.log, err)
 			return
 		}
 		h.writeHTML(w, r, views.Ticket(h.screen(k), h.opts.Board.Now(), o))
@@ -52,27 +50,11 @@ func (h *Handler) ticketFragment() http.Handler {
 func (h *Handler) writeHTML(w http.ResponseWriter, r *http.Request, c templ.Component) {
 	body, err := render(c)
 	if err != nil {
-		h.writeError(w, r, err)
+		writeError(w, r, h.log, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Write(body)
-}
-
-// writeError maps the domain's errors to status codes, logging only what
-// is the server's fault.
-func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, orders.ErrNotFound):
-		http.Error(w, "no such ticket", http.StatusNotFound)
-	case errors.Is(err, orders.ErrInvalid):
-		http.Error(w, err.Error(), http.StatusBadRequest)
-	case errors.Is(err, orders.ErrConflict):
-		http.Error(w, err.Error(), http.StatusConflict)
-	default:
-		h.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}
 }

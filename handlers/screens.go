@@ -23,7 +23,7 @@ func (h *Handler) listScreens() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		list, err := h.store().Screens(r.Context())
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		if list == nil {
@@ -48,12 +48,8 @@ func (h *Handler) addScreen() http.Handler {
 			return
 		}
 		s, err := h.pair(r, req)
-		if errors.Is(err, errNoSuchCode) {
-			writeJSON(w, http.StatusNotFound, apiError{Error: err.Error(), Field: "code"})
-			return
-		}
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		w.Header().Set("Location", "screens/"+strconv.FormatInt(s.ID, 10))
@@ -70,7 +66,7 @@ func (h *Handler) deleteScreen() http.Handler {
 			err = h.revoke(r, id)
 		}
 		if err != nil {
-			h.writeAPIError(w, r, err)
+			writeAPIError(w, r, h.log, err, "no such order")
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -109,7 +105,7 @@ func (h *Handler) screensPage() http.Handler {
 		}
 		list, err := h.store().Screens(r.Context())
 		if err != nil {
-			h.writeError(w, r, err)
+			writeError(w, r, h.log, err)
 			return
 		}
 		h.writePage(w, r, views.ScreensPage(h.pageFrame("Screens"), views.ScreensData{
@@ -145,7 +141,7 @@ func (h *Handler) screensAction() http.Handler {
 		case errors.Is(err, errNoSuchCode), errors.Is(err, orders.ErrNotFound), errors.As(err, &fe), errors.Is(err, orders.ErrInvalid):
 			back += "?problem=" + url.QueryEscape(err.Error())
 		default:
-			h.writeError(w, r, err)
+			writeError(w, r, h.log, err)
 			return
 		}
 		w.Header().Set("Location", back)

@@ -1,0 +1,99 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// errorAnswer is what the rail answers for an error: the status code, a
+// message and, for an invalid field, the field and what is wrong with it.
+type errorAnswer struct {
+	status  int
+	message string
+	field   string
+	problem string
+}
+
+// text is the answer as one line of plain text.
+func (a errorAnswer) text() string {
+	if a.problem == "" {
+		return a.message
+	}
+	return a.field + ": " + a.problem
+}
+
+// answerError is the one map from an error to its answer, for plain text
+// and JSON alike: 400 for an invalid request (naming the field of a
+// *orders.FieldError), 404 for what does not exist (notFound is the
+// message: "no such ticket", "no such order"), an unknown action or a
+// pairing code no browser waits with, 409 for an action that does not
+// apply, 413 for a body over its limit, and 500, "internal error", for
+// everything that is the server's fault.
+func answerError(err error, notFound string) errorAnswer {
+	var (
+		fe     *orders.FieldError
+		tooBig *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &tooBig):
+		return errorAnswer{status: http.StatusRequestEntityTooLarge, message: fmt.Sprintf("the body is over %d bytes", tooBig.Limit)}
+	case errors.As(err, &fe):
+		return errorAnswer{status: http.StatusBadRequest, message: orders.ErrInvalid.Error(), field: fe.Field, problem: fe.Problem}
+	case errors.Is(err, orders.ErrInvalid):
+		return errorAnswer{status: http.StatusBadRequest, message: err.Error()}
+	case errors.Is(err, errNoSuchCode):
+		return errorAnswer{status: http.StatusNotFound, message: err.Error(), field: "code"}
+	case errors.Is(err, errUnknownAction):
+		return errorAnswer{status: http.StatusNotFound, message: err.Error()}
+	case errors.Is(err, orders.ErrNotFound):
+		return errorAnswer{status: http.StatusNotFound, message: notFound}
+	case errors.Is(err, orders.ErrConflict):
+		return errorAnswer{status: http.StatusConflict, message: err.Error()}
+	}
+	return errorAnswer{status: http.StatusInternalServerError, message: "internal error"}
+}
+
+// writeError answers err in plain text (see answerError), logging only
+// what is the server's fault.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	a := answerError(err, "no such ticket")
+	if a.status == http.StatusInternalServerError {
+		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	http.Error(w, a.text(), a.status)
+}
+
+// apiError is the JSON body of every API error.
+type apiError struct {
+	Error   string `json:"error"`
+	Field   string `json:"field,omitempty"`
+	Problem string `json:"problem,omitempty"`
+}
+
+// writeAPIError answers err in JSON (see answerError), logging only what
+// is the server's fault. notFound is the message for orders.ErrNotFound.
+func writeAPIError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, notFound string) {
+	a := answerError(err, notFound)
+	if a.status == http.StatusInternalServerError {
+		log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeJSON(w, a.status, apiError{Error: a.message, Field: a.field, Problem: a.problem})
+}
+
+// writeJSON answers v as JSON with status, never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}

@@ -133,7 +133,7 @@ func (h *Handler) orderAction() http.Handler {
 		}
 		var o orders.Order
 		if err == nil {
-			o, err = h.act(r.Context(), a)
+			o, err = act(r.Context(), h.opts.Board, a)
 		}
 		if err != nil {
 			writeAPIError(w, r, h.log, err, "no such order")
@@ -157,7 +157,7 @@ func (h *Handler) itemAction() http.Handler {
 		}
 		var o orders.Order
 		if err == nil {
-			o, err = h.act(r.Context(), a)
+			o, err = act(r.Context(), h.opts.Board, a)
 		}
 		if err != nil {
 			writeAPIError(w, r, h.log, err, "no such order or item")
@@ -167,19 +167,11 @@ func (h *Handler) itemAction() http.Handler {
 	})
 }
 
-func orderID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		return 0, fmt.Errorf("order %q: %w", r.PathValue("id"), orders.ErrNotFound)
-	}
-	return id, nil
-}
-
 // getOrder answers one order, open or not, with its history: who changed
 // it, when and how, oldest first.
 func (h *Handler) getOrder() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := orderID(r)
+		id, err := parseID("order", r.PathValue("id"))
 		if err == nil {
 			var o orders.Order
 			var history []orders.Change

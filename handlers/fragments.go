@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/a-h/templ"
 
@@ -27,9 +26,9 @@ func (h *Handler) railFragment() http.Handler {
 // every control.
 func (h *Handler) ticketFragment() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		id, err := parseID("ticket", r.PathValue("id"))
 		if err != nil {
-			http.Error(w, "no such ticket", http.StatusNotFound)
+			writeError(w, r, h.log, err)
 			return
 		}
 		k, _, ok := h.viewer(w, r)

@@ -61,7 +61,7 @@ func (h *Handler) addScreen() http.Handler {
 // its open sockets are closed at once.
 func (h *Handler) deleteScreen() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := orderID(r)
+		id, err := parseID("screen", r.PathValue("id"))
 		if err == nil {
 			err = h.revoke(r, id)
 		}
@@ -126,10 +126,8 @@ func (h *Handler) screensAction() http.Handler {
 		back := "screens"
 		if id := r.PathValue("id"); id != "" {
 			back = "../../screens"
-			n, perr := strconv.ParseInt(id, 10, 64)
-			if perr != nil || n < 1 {
-				err = orders.ErrNotFound
-			} else {
+			var n int64
+			if n, err = parseID("screen", id); err == nil {
 				err = h.revoke(r, n)
 			}
 		} else {

@@ -138,7 +138,7 @@ func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool
 			}
 			continue
 		}
-		switch _, err := h.act(ctx, a); {
+		switch _, err := act(ctx, h.opts.Board, a); {
 		case errors.Is(err, orders.ErrNotFound), errors.Is(err, orders.ErrConflict):
 			// Normal when two screens race: the board's events already
 			// show both screens the truth.

@@ -3,8 +3,8 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,66 +18,14 @@ const (
 	MaxListLimit     = 1000
 )
 
-// apiAuth is the order API's side of the one door (see principal): with
-// an API token configured every call must carry it; without one, the
-// callers that the pairing mode trusts, or a paired screen, get through: a
-// kitchen one for everything, a view-only one for reading. The caller is
-// the actor of the changes in the orders' history. Either way, a browser's
-// cross-site request that changes something is refused: the API is for
-// programs, and a page open on a kitchen screen must not be able to void
-// orders.
-func (h *Handler) apiAuth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h.csrf.Check(r); err != nil {
-			writeJSON(w, http.StatusForbidden, apiError{Error: "cross-site requests to the order API are refused"})
-			return
-		}
-		p, err := h.principal(r)
-		reading := r.Method == http.MethodGet || r.Method == http.MethodHead
-		switch {
-		case errors.Is(err, errBadToken), err == nil && h.opts.APIToken != "" && p.Actor != "api":
-			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
-			writeJSON(w, http.StatusUnauthorized, apiError{Error: errBadToken.Error()})
-			return
-		case err != nil, !p.Kitchen() && !(reading && p.Sees()):
-			writeJSON(w, http.StatusForbidden, apiError{Error: "the order API answers only this machine unless the server has an API token (-api-token)"})
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(orders.WithActor(r.Context(), p.Actor)))
-	})
-}
-
-// loopbackHost reports whether a Host header names this machine: localhost
-// or a loopback address, with or without a port.
-func loopbackHost(host string) bool {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		host = h
-	}
-	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-func fromLoopback(r *http.Request) bool {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// createOrder places an order from a JSON body. A retry with the same
+// handleCreateOrder places an order from a JSON body. A retry with the same
 // Idempotency-Key header or source_id answers 200 with the first order;
 // another order that reuses either answers 422 (as the IETF draft on the
 // Idempotency-Key header says), naming the field and the first order. A
 // retry sent while the first is still being placed waits for it and then
 // answers 200. The order's changes are recorded as the caller's (see
 // orders.WithActor), "api" when the request names none.
-func (h *Handler) createOrder() http.Handler {
+func handleCreateOrder(board *orders.Board, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 			writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "send the order as Content-Type: application/json"})
@@ -85,7 +33,7 @@ func (h *Handler) createOrder() http.Handler {
 		}
 		n, err := decodeOrder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, log, err, "no such order")
 			return
 		}
 		n.Key = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
@@ -93,7 +41,7 @@ func (h *Handler) createOrder() http.Handler {
 		if orders.ActorFrom(ctx) == "" {
 			ctx = orders.WithActor(ctx, "api")
 		}
-		o, created, err := h.opts.Board.Place(ctx, n)
+		o, created, err := board.Place(ctx, n)
 		if reuse := (*orders.ReuseError)(nil); errors.As(err, &reuse) {
 			what := "source_id"
 			if reuse.Field == "idempotency_key" {
@@ -110,7 +58,7 @@ func (h *Handler) createOrder() http.Handler {
 			return
 		}
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, log, err, "no such order")
 			return
 		}
 		w.Header().Set("Location", "orders/"+strconv.FormatInt(o.ID, 10))
@@ -122,9 +70,9 @@ func (h *Handler) createOrder() http.Handler {
 	})
 }
 
-// orderAction fires, bumps, recalls or cancels an order. Repeating an
+// handleOrderAction fires, bumps, recalls or cancels an order. Repeating an
 // action that already holds answers 200 with the order unchanged.
-func (h *Handler) orderAction() http.Handler {
+func handleOrderAction(board *orders.Board, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := newAction(r.PathValue("action"), r.PathValue("id"), r.URL.Query().Get("station"))
 		if errors.Is(err, errUnknownAction) {
@@ -133,22 +81,22 @@ func (h *Handler) orderAction() http.Handler {
 		}
 		var o orders.Order
 		if err == nil {
-			o, err = act(r.Context(), h.opts.Board, a)
+			o, err = act(r.Context(), board, a)
 		}
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, log, err, "no such order")
 			return
 		}
 		writeJSON(w, http.StatusOK, o)
 	})
 }
 
-// itemAction marks one item of an open order done or not done, at
+// handleItemAction marks one item of an open order done or not done, at
 // /api/orders/{id}/items/{item}/done and .../undone. It answers 200 with
 // the order, also when the item already was as asked; 404 for an unknown
 // order, or an index that is not a whole number or names no item; 409 for
 // an order that is not open.
-func (h *Handler) itemAction() http.Handler {
+func handleItemAction(board *orders.Board, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := newItemAction("item-"+r.PathValue("state"), r.PathValue("id"), r.PathValue("item"))
 		if errors.Is(err, errUnknownAction) {
@@ -157,26 +105,26 @@ func (h *Handler) itemAction() http.Handler {
 		}
 		var o orders.Order
 		if err == nil {
-			o, err = act(r.Context(), h.opts.Board, a)
+			o, err = act(r.Context(), board, a)
 		}
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order or item")
+			writeAPIError(w, r, log, err, "no such order or item")
 			return
 		}
 		writeJSON(w, http.StatusOK, o)
 	})
 }
 
-// getOrder answers one order, open or not, with its history: who changed
+// handleGetOrder answers one order, open or not, with its history: who changed
 // it, when and how, oldest first.
-func (h *Handler) getOrder() http.Handler {
+func handleGetOrder(board *orders.Board, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := parseID("order", r.PathValue("id"))
 		if err == nil {
 			var o orders.Order
 			var history []orders.Change
-			if o, err = h.opts.Board.Lookup(r.Context(), id); err == nil {
-				history, err = h.opts.Board.History(r.Context(), id)
+			if o, err = board.Lookup(r.Context(), id); err == nil {
+				history, err = board.History(r.Context(), id)
 			}
 			if err == nil {
 				if history == nil {
@@ -189,14 +137,14 @@ func (h *Handler) getOrder() http.Handler {
 				return
 			}
 		}
-		writeAPIError(w, r, h.log, err, "no such order")
+		writeAPIError(w, r, log, err, "no such order")
 	})
 }
 
-// listOrders answers the orders with the statuses in ?status= (comma
+// handleListOrders answers the orders with the statuses in ?status= (comma
 // separated; "open" means received and fired), the newest ?limit= of them,
 // in the order placed.
-func (h *Handler) listOrders() http.Handler {
+func handleListOrders(board *orders.Board, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var statuses []orders.Status
 		for _, s := range strings.Split(r.URL.Query().Get("status"), ",") {
@@ -221,9 +169,9 @@ func (h *Handler) listOrders() http.Handler {
 			}
 			limit = n
 		}
-		list, err := h.opts.Board.List(r.Context(), limit, statuses...)
+		list, err := board.List(r.Context(), limit, statuses...)
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, log, err, "no such order")
 			return
 		}
 		if list == nil {
@@ -235,12 +183,12 @@ func (h *Handler) listOrders() http.Handler {
 	})
 }
 
-// stats answers the speed of service for the last hour and today.
-func (h *Handler) stats() http.Handler {
+// handleStats answers the speed of service for the last hour and today.
+func handleStats(board *orders.Board, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rep, err := h.opts.Board.Stats(r.Context())
+		rep, err := board.Stats(r.Context())
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, log, err, "no such order")
 			return
 		}
 		writeJSON(w, http.StatusOK, rep)

@@ -13,7 +13,7 @@ import (
 // include it on the server; ?controls=none leaves out every control.
 func (h *Handler) railFragment() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		k, _, ok := h.viewer(w, r)
+		k, _, ok := h.door.viewer(w, r)
 		if !ok {
 			return
 		}
@@ -31,7 +31,7 @@ func (h *Handler) ticketFragment() http.Handler {
 			writeError(w, r, h.log, err)
 			return
 		}
-		k, _, ok := h.viewer(w, r)
+		k, _, ok := h.door.viewer(w, r)
 		if !ok {
 			return
 		}

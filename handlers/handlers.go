@@ -8,7 +8,6 @@ package handlers
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -94,15 +93,13 @@ type Handler struct {
 	mux     *http.ServeMux
 	screens map[screenKind]*frames
 	renders atomic.Int64
-	csrf    *http.CrossOriginProtection
-
-	tokenHash [sha256.Size]byte
-	pairing   *pairings
+	origins *origins
+	door    *door
+	pairing *pairings
 
 	mu      sync.Mutex
 	closing bool
 	sockets map[*websocket.Conn]socketEntry
-	touched map[int64]time.Time // when each screen was last noted as seen
 	wg      sync.WaitGroup
 }
 
@@ -141,15 +138,15 @@ func New(opts Options) *Handler {
 	if !opts.Pairing.Valid() {
 		panic(fmt.Sprintf("handlers: unknown pairing mode %q", opts.Pairing))
 	}
+	og := &origins{patterns: opts.OriginPatterns, csrf: http.NewCrossOriginProtection()}
 	h := &Handler{
-		opts:      opts,
-		log:       opts.Logger,
-		screens:   make(map[screenKind]*frames),
-		csrf:      http.NewCrossOriginProtection(),
-		tokenHash: sha256.Sum256([]byte(opts.APIToken)),
-		pairing:   newPairings(opts.Board.Now),
-		sockets:   make(map[*websocket.Conn]socketEntry),
-		touched:   make(map[int64]time.Time),
+		opts:    opts,
+		log:     opts.Logger,
+		screens: make(map[screenKind]*frames),
+		origins: og,
+		door:    newDoor(opts, og),
+		pairing: newPairings(opts.Board.Now),
+		sockets: make(map[*websocket.Conn]socketEntry),
 	}
 	for _, st := range append([]orders.Station{""}, orders.Stations()...) {
 		for _, viewOnly := range []bool{false, true} {
@@ -277,21 +274,4 @@ func (h *Handler) untrack(c *websocket.Conn) {
 	delete(h.sockets, c)
 	h.mu.Unlock()
 	h.wg.Done()
-}
-
-// seen notes that screen s made a request, in the store at most once a
-// minute per screen.
-func (h *Handler) seen(r *http.Request, s orders.Screen) {
-	now := h.opts.Board.Now()
-	h.mu.Lock()
-	last, ok := h.touched[s.ID]
-	if ok && now.Sub(last) < time.Minute {
-		h.mu.Unlock()
-		return
-	}
-	h.touched[s.ID] = now
-	h.mu.Unlock()
-	if err := h.store().TouchScreen(r.Context(), s.ID, now); err != nil && !errors.Is(err, orders.ErrNotFound) {
-		h.log.Warn("screen last seen not recorded", "screen", s.ID, "err", err)
-	}
 }

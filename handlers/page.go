@@ -27,7 +27,7 @@ func (h *Handler) page() http.Handler {
 		if !ok {
 			return
 		}
-		p, err := h.principal(r)
+		p, err := h.door.principal(r)
 		switch {
 		case err == nil && !p.Sees() && h.opts.Authorize == nil:
 			h.pairingPage(w, r)

@@ -215,7 +215,7 @@ func (h *Handler) pair(r *http.Request, req pairRequest) (orders.Screen, error) 
 	}
 	secret := randomToken(32)
 	sum := sha256.Sum256([]byte(secret))
-	s, err := h.store().AddScreen(r.Context(), orders.Screen{
+	s, err := h.opts.Board.Store().AddScreen(r.Context(), orders.Screen{
 		Name: strings.TrimSpace(req.Name), Role: role, Station: st, TokenHash: sum[:], PairedAt: h.opts.Board.Now(),
 	})
 	if err != nil {
@@ -235,7 +235,7 @@ func (h *Handler) pair(r *http.Request, req pairRequest) (orders.Screen, error) 
 func (h *Handler) pairingPoll() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if p, err := h.principal(r); err == nil && p.Sees() {
+		if p, err := h.door.principal(r); err == nil && p.Sees() {
 			w.Header().Set("HX-Refresh", "true")
 			return
 		}

@@ -21,7 +21,7 @@ const StatusRevoked websocket.StatusCode = 4001
 // listScreens answers GET /api/screens: every paired screen.
 func (h *Handler) listScreens() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		list, err := h.store().Screens(r.Context())
+		list, err := h.opts.Board.Store().Screens(r.Context())
 		if err != nil {
 			writeAPIError(w, r, h.log, err, "no such order")
 			return
@@ -75,7 +75,7 @@ func (h *Handler) deleteScreen() http.Handler {
 
 // revoke forgets screen id and closes its sockets.
 func (h *Handler) revoke(r *http.Request, id int64) error {
-	if err := h.store().DeleteScreen(r.Context(), id); err != nil {
+	if err := h.opts.Board.Store().DeleteScreen(r.Context(), id); err != nil {
 		return err
 	}
 	h.mu.Lock()
@@ -98,12 +98,12 @@ func (h *Handler) revoke(r *http.Request, id int64) error {
 // each screen.
 func (h *Handler) screensPage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.principal(r)
+		p, err := h.door.principal(r)
 		if err != nil || !p.Kitchen() {
 			refuse(w, p, err)
 			return
 		}
-		list, err := h.store().Screens(r.Context())
+		list, err := h.opts.Board.Store().Screens(r.Context())
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
@@ -118,7 +118,7 @@ func (h *Handler) screensPage() http.Handler {
 // /screens/{id}/revoke) from the Screens page, and leads back to it.
 func (h *Handler) screensAction() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.principal(r)
+		p, err := h.door.principal(r)
 		if err != nil || !p.Kitchen() {
 			refuse(w, p, err)
 			return

@@ -25,7 +25,7 @@ func (h *Handler) socket() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Only a screen may open the socket; a view-only one gets the
 		// view-only kind, whose messages act on nothing.
-		k, p, ok := h.viewer(w, r)
+		k, p, ok := h.door.viewer(w, r)
 		if !ok {
 			return
 		}

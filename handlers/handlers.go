@@ -8,13 +8,9 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"net/http"
-	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -91,22 +87,13 @@ type Handler struct {
 	opts    Options
 	log     *slog.Logger
 	mux     *http.ServeMux
+	look    look
 	screens map[screenKind]*frames
 	renders atomic.Int64
 	origins *origins
 	door    *door
 	pairing *pairings
-
-	mu      sync.Mutex
-	closing bool
-	sockets map[*websocket.Conn]socketEntry
-	wg      sync.WaitGroup
-}
-
-// socketEntry is what the handler keeps of an open socket.
-type socketEntry struct {
-	drop   context.CancelFunc // drops the connection
-	screen int64              // the paired screen it serves, 0 for none
+	sockets *socketSet
 }
 
 // New returns the handler for opts. It panics if opts.Board is nil.
@@ -145,70 +132,18 @@ func New(opts Options) *Handler {
 		screens: make(map[screenKind]*frames),
 		origins: og,
 		door:    newDoor(opts, og),
+		look:    look{store: opts.Store, warnAfter: opts.WarnAfter, lateAfter: opts.LateAfter},
 		pairing: newPairings(opts.Board.Now),
-		sockets: make(map[*websocket.Conn]socketEntry),
+		sockets: &socketSet{conns: make(map[*websocket.Conn]socketEntry)},
 	}
 	for _, st := range append([]orders.Station{""}, orders.Stations()...) {
 		for _, viewOnly := range []bool{false, true} {
 			k := screenKind{st, viewOnly}
-			h.screens[k] = newFrames(h.screen(k), &h.renders)
+			h.screens[k] = newFrames(h.look.screen(k), &h.renders)
 		}
 	}
 	h.mux = h.routes()
 	return h
-}
-
-// screenKind is one kind of screen, rendered once per event for all the
-// sockets of that kind: the expo or a station's, with or without controls.
-type screenKind struct {
-	station  orders.Station // "" for the expo
-	viewOnly bool           // ?controls=none
-}
-
-// screen returns what a screen of kind k shows.
-func (h *Handler) screen(k screenKind) views.Screen {
-	return views.Screen{Store: h.opts.Store, Station: k.station, WarnAfter: h.opts.WarnAfter, LateAfter: h.opts.LateAfter, ViewOnly: k.viewOnly}
-}
-
-// kindOf returns the kind of screen a request asks for: the station that
-// ?station= names ("" for the expo) and, with ?controls=none, view-only.
-// For a station or controls value it does not know it answers 404 and
-// reports false.
-func kindOf(w http.ResponseWriter, r *http.Request) (screenKind, bool) {
-	q := r.URL.Query()
-	k := screenKind{station: orders.Station(q.Get("station"))}
-	if k.station != "" && !k.station.Valid() {
-		http.Error(w, "unknown station: use grill, fry or shake, or none for the expo", http.StatusNotFound)
-		return screenKind{}, false
-	}
-	switch q.Get("controls") {
-	case "", "all":
-	case "none":
-		k.viewOnly = true
-	default:
-		http.Error(w, "unknown controls: use controls=none for a screen without controls", http.StatusNotFound)
-		return screenKind{}, false
-	}
-	return k, true
-}
-
-// query is the query string that asks for a screen of kind k, with large
-// type if large is set: "", or e.g. "?station=grill&controls=none".
-func (k screenKind) query(large bool) string {
-	v := url.Values{}
-	if k.station != "" {
-		v.Set("station", string(k.station))
-	}
-	if k.viewOnly {
-		v.Set("controls", "none")
-	}
-	if large {
-		v.Set("size", "large")
-	}
-	if len(v) == 0 {
-		return ""
-	}
-	return "?" + v.Encode()
 }
 
 // ServeHTTP serves the rail's routes.
@@ -228,50 +163,5 @@ func (h *Handler) Renders() int64 { return h.renders.Load() }
 // connections without a close handshake. http.Server.Shutdown does not do
 // this, as WebSocket connections are hijacked.
 func (h *Handler) Close(ctx context.Context) error {
-	h.mu.Lock()
-	h.closing = true
-	conns := make(map[*websocket.Conn]socketEntry, len(h.sockets))
-	maps.Copy(conns, h.sockets)
-	h.mu.Unlock()
-
-	for c := range conns {
-		go c.Close(websocket.StatusServiceRestart, "server restarting")
-	}
-	done := make(chan struct{})
-	go func() {
-		h.wg.Wait()
-		close(done)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		// A close handshake can wait seconds for a screen that does not
-		// answer; cancelling a socket's context drops its connection.
-		for _, s := range conns {
-			s.drop()
-		}
-		<-done
-		return errors.Join(errors.New("handlers: close: sockets did not close in time"), ctx.Err())
-	}
-}
-
-// track registers a socket, the function that drops it and the screen it
-// serves; it reports false once Close has begun.
-func (h *Handler) track(c *websocket.Conn, drop context.CancelFunc, screen int64) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closing {
-		return false
-	}
-	h.sockets[c] = socketEntry{drop, screen}
-	h.wg.Add(1)
-	return true
-}
-
-func (h *Handler) untrack(c *websocket.Conn) {
-	h.mu.Lock()
-	delete(h.sockets, c)
-	h.mu.Unlock()
-	h.wg.Done()
+	return h.sockets.close(ctx)
 }

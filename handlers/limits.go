@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -184,16 +185,16 @@ func (s *screenCount) release(key string) {
 	}
 }
 
-// limitScreens admits a socket while the caps of Limits allow it, holds its
+// limitScreens admits a socket while the caps of l allow it, holds its
 // slot until next returns, and refuses it with 503 and Retry-After
 // otherwise.
-func (h *Handler) limitScreens(next http.Handler) http.Handler {
-	l := h.opts.Limits.withDefaults()
+func limitScreens(l Limits, log *slog.Logger, next http.Handler) http.Handler {
+	l = l.withDefaults()
 	screens := &screenCount{max: l.MaxScreens, perAddress: l.MaxScreensPerAddress, byAddr: make(map[string]int)}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, loopback := clientKey(r)
 		if !screens.acquire(key, loopback) {
-			h.log.Debug("socket refused: too many screens", "remote", r.RemoteAddr)
+			log.Debug("socket refused: too many screens", "remote", r.RemoteAddr)
 			retryAfter(w, screenRetry)
 			http.Error(w, "too many screens open; try again later", http.StatusServiceUnavailable)
 			return
@@ -263,10 +264,10 @@ func (a *apiLimiter) sweep(now time.Time) {
 }
 
 // limitAPI returns middleware that answers 429 with Retry-After to a client
-// address that exceeds the API's rate (Limits.APIRate and APIBurst). The
+// address that exceeds the API's rate (l.APIRate and APIBurst). The
 // handlers it wraps share one bucket per client.
-func (h *Handler) limitAPI() func(http.Handler) http.Handler {
-	l := h.opts.Limits.withDefaults()
+func limitAPI(l Limits) func(http.Handler) http.Handler {
+	l = l.withDefaults()
 	if l.APIRate < 0 || l.APIBurst < 0 {
 		return func(next http.Handler) http.Handler { return next }
 	}

@@ -410,7 +410,7 @@ func TestScreenCaps(t *testing.T) {
 		h := New(Options{Board: orders.NewBoard(orders.BoardConfig{}), Limits: Limits{MaxScreens: 5, MaxScreensPerAddress: 2}})
 		// A socket that stays open until its client closes it, whoever
 		// the client is.
-		held := h.limitScreens(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		held := limitScreens(h.opts.Limits, h.log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			c, err := websocket.Accept(w, r, nil)
 			if err != nil {
 				return

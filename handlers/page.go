@@ -1,12 +1,14 @@
 package handlers
 
 import (
+	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/a-h/templ"
 
 	"github.com/ticketrail/ticketrail/assets"
+	"github.com/ticketrail/ticketrail/orders"
 	"github.com/ticketrail/ticketrail/views"
 )
 
@@ -19,18 +21,20 @@ import (
 var contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; " +
 	"script-src 'self' 'unsafe-eval' " + views.ScriptHash() + "; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 
-// page serves the full page with every open ticket already in the HTML, so
-// a screen opened mid-service shows the rail on first paint.
-func (h *Handler) page() http.Handler {
+// handlePage serves the full page with every open ticket already in the
+// HTML, so a screen opened mid-service shows the rail on first paint. A
+// browser that is not a screen gets the pairing page instead, unless
+// Options.Authorize decides who is who (authorized).
+func handlePage(d *door, board *orders.Board, ps *pairings, lk look, authorized bool, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k, ok := kindOf(w, r)
 		if !ok {
 			return
 		}
-		p, err := h.door.principal(r)
+		p, err := d.principal(r)
 		switch {
-		case err == nil && !p.Sees() && h.opts.Authorize == nil:
-			h.pairingPage(w, r)
+		case err == nil && !p.Sees() && !authorized:
+			writePairingPage(w, r, ps, lk, log)
 			return
 		case err != nil || !p.Sees():
 			refuse(w, p, err)
@@ -38,11 +42,11 @@ func (h *Handler) page() http.Handler {
 		case !p.Kitchen():
 			k.viewOnly = true
 		}
-		snap := h.opts.Board.Snapshot()
+		snap := board.Snapshot()
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
-		h.writeHTML(w, r, views.Page(views.PageData{
-			Screen:   h.screen(k),
-			Title:    h.opts.Store + " · Kitchen rail",
+		writeHTML(w, r, log, views.Page(views.PageData{
+			Screen:   lk.screen(k),
+			Title:    lk.store + " · Kitchen rail",
 			CSSURL:   assets.Path("rail.css"),
 			HTMXURL:  assets.Path("htmx/htmx.min.js"),
 			WSExtURL: assets.Path("htmx/hx-ws.min.js"),
@@ -55,37 +59,29 @@ func (h *Handler) page() http.Handler {
 				Arrive: assets.Path("sounds/arrive.wav"),
 				Late:   assets.Path("sounds/late.wav"),
 			},
-			ScreensLink: p.Kitchen() && h.opts.Authorize == nil,
+			ScreensLink: p.Kitchen() && !authorized,
 		}))
 	})
 }
 
-// pageFrame is what the pairing and Screens pages link.
-func (h *Handler) pageFrame(title string) views.Frame {
-	return views.Frame{
-		Title: h.opts.Store + " · " + title, Store: h.opts.Store,
-		CSSURL: assets.Path("rail.css"), HTMXURL: assets.Path("htmx/htmx.min.js"), WSExtURL: assets.Path("htmx/hx-ws.min.js"),
-	}
-}
-
 // writePage writes a whole page under the page's Content-Security-Policy.
-func (h *Handler) writePage(w http.ResponseWriter, r *http.Request, c templ.Component) {
+func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, c templ.Component) {
 	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
-	h.writeHTML(w, r, c)
+	writeHTML(w, r, log, c)
 }
 
-// pairingPage shows a browser that is not a screen its pairing code, the
-// same one on every reload until it expires or is approved.
-func (h *Handler) pairingPage(w http.ResponseWriter, r *http.Request) {
+// writePairingPage shows a browser that is not a screen its pairing code,
+// the same one on every reload until it expires or is approved.
+func writePairingPage(w http.ResponseWriter, r *http.Request, ps *pairings, lk look, log *slog.Logger) {
 	id := ""
 	if c, err := r.Cookie(pairingCookie); err == nil {
 		id = c.Value
 	}
-	p := h.pairing.start(id)
+	p := ps.start(id)
 	http.SetCookie(w, &http.Cookie{
 		Name: pairingCookie, Value: p.id, Path: "/", MaxAge: int(PairingTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 	})
 	w.Header().Set("Cache-Control", "no-store")
-	h.writePage(w, r, views.PairingPage(h.pageFrame("Pair this screen"), showCode(p.code)))
+	writePage(w, r, log, views.PairingPage(lk.frame("Pair this screen"), showCode(p.code)))
 }

@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -194,10 +196,10 @@ type pairRequest struct {
 	Station string `json:"station"`
 }
 
-// pair approves the browser waiting with req.Code as a new screen and
-// returns it. Errors wrap errNoSuchCode or orders.ErrInvalid, or come from
-// the store.
-func (h *Handler) pair(r *http.Request, req pairRequest) (orders.Screen, error) {
+// pair approves the browser waiting in ps with req.Code as a new screen
+// in board's store and returns it. Errors wrap errNoSuchCode or
+// orders.ErrInvalid, or come from the store.
+func pair(ctx context.Context, board *orders.Board, ps *pairings, log *slog.Logger, req pairRequest) (orders.Screen, error) {
 	role := orders.Role(strings.ToLower(strings.TrimSpace(req.Role)))
 	if role == "" {
 		role = orders.RoleKitchen
@@ -209,33 +211,33 @@ func (h *Handler) pair(r *http.Request, req pairRequest) (orders.Screen, error) 
 	case st != "" && !st.Valid():
 		return orders.Screen{}, &orders.FieldError{Field: "station", Problem: "must be grill, fry or shake, or none for the expo"}
 	}
-	p, err := h.pairing.reserve(req.Code)
+	p, err := ps.reserve(req.Code)
 	if err != nil {
 		return orders.Screen{}, err
 	}
 	secret := randomToken(32)
 	sum := sha256.Sum256([]byte(secret))
-	s, err := h.opts.Board.Store().AddScreen(r.Context(), orders.Screen{
-		Name: strings.TrimSpace(req.Name), Role: role, Station: st, TokenHash: sum[:], PairedAt: h.opts.Board.Now(),
+	s, err := board.Store().AddScreen(ctx, orders.Screen{
+		Name: strings.TrimSpace(req.Name), Role: role, Station: st, TokenHash: sum[:], PairedAt: board.Now(),
 	})
 	if err != nil {
-		h.pairing.release(p)
+		ps.release(p)
 		return orders.Screen{}, fmt.Errorf("pair screen: %w", err)
 	}
-	h.pairing.approve(p, secret)
-	h.log.Info("screen paired", "screen", s.ID, "name", s.Name, "role", s.Role)
+	ps.approve(p, secret)
+	log.Info("screen paired", "screen", s.ID, "name", s.Name, "role", s.Role)
 	return s, nil
 }
 
-// pairingPoll answers the waiting pairing page, which asks every second:
-// 204 while it waits; once its code is approved, the screen's cookie and
-// HX-Refresh, so that the page reloads into the rail; HX-Refresh too when
-// its request expired (the reload brings a new code) or it is a screen
-// already.
-func (h *Handler) pairingPoll() http.Handler {
+// handlePairingPoll answers the waiting pairing page, which asks every
+// second: 204 while it waits; once its code is approved, the screen's
+// cookie and HX-Refresh, so that the page reloads into the rail;
+// HX-Refresh too when its request expired (the reload brings a new code)
+// or it is a screen already.
+func handlePairingPoll(d *door, ps *pairings) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if p, err := h.door.principal(r); err == nil && p.Sees() {
+		if p, err := d.principal(r); err == nil && p.Sees() {
 			w.Header().Set("HX-Refresh", "true")
 			return
 		}
@@ -244,7 +246,7 @@ func (h *Handler) pairingPoll() http.Handler {
 			w.Header().Set("HX-Refresh", "true")
 			return
 		}
-		secret, waiting := h.pairing.collect(c.Value)
+		secret, waiting := ps.collect(c.Value)
 		switch {
 		case waiting:
 			w.WriteHeader(http.StatusNoContent)

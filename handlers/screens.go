@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,12 +19,23 @@ import (
 // shows the pairing page.
 const StatusRevoked websocket.StatusCode = 4001
 
-// listScreens answers GET /api/screens: every paired screen.
-func (h *Handler) listScreens() http.Handler {
+// screenAdmin serves what lists, pairs and revokes the paired screens: the
+// Screens page of a kitchen screen and /api/screens.
+type screenAdmin struct {
+	door    *door
+	board   *orders.Board // its store keeps the screens
+	pairing *pairings
+	sockets *socketSet // a revoked screen's are closed
+	look    look
+	log     *slog.Logger
+}
+
+// handleList answers GET /api/screens: every paired screen.
+func (sa *screenAdmin) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		list, err := h.opts.Board.Store().Screens(r.Context())
+		list, err := sa.board.Store().Screens(r.Context())
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, sa.log, err, "no such order")
 			return
 		}
 		if list == nil {
@@ -35,10 +47,10 @@ func (h *Handler) listScreens() http.Handler {
 	})
 }
 
-// addScreen answers POST /api/screens: it approves a pairing code,
+// handleAdd answers POST /api/screens: it approves a pairing code,
 // {"code": "K7PQ3X", "name": "grill 1", "role": "kitchen"}; 201 with the
 // screen, 404 for a code no browser waits with.
-func (h *Handler) addScreen() http.Handler {
+func (sa *screenAdmin) handleAdd() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req pairRequest
 		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
@@ -47,9 +59,9 @@ func (h *Handler) addScreen() http.Handler {
 			writeJSON(w, http.StatusBadRequest, apiError{Error: "send {\"code\": ..., \"name\": ..., \"role\": \"kitchen\" or \"view\"}: " + err.Error()})
 			return
 		}
-		s, err := h.pair(r, req)
+		s, err := pair(r.Context(), sa.board, sa.pairing, sa.log, req)
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, sa.log, err, "no such order")
 			return
 		}
 		w.Header().Set("Location", "screens/"+strconv.FormatInt(s.ID, 10))
@@ -57,16 +69,16 @@ func (h *Handler) addScreen() http.Handler {
 	})
 }
 
-// deleteScreen answers DELETE /api/screens/{id}: the screen is revoked and
+// handleDelete answers DELETE /api/screens/{id}: the screen is revoked and
 // its open sockets are closed at once.
-func (h *Handler) deleteScreen() http.Handler {
+func (sa *screenAdmin) handleDelete() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id, err := parseID("screen", r.PathValue("id"))
 		if err == nil {
-			err = h.revoke(r, id)
+			err = sa.revoke(r, id)
 		}
 		if err != nil {
-			writeAPIError(w, r, h.log, err, "no such order")
+			writeAPIError(w, r, sa.log, err, "no such order")
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -74,51 +86,44 @@ func (h *Handler) deleteScreen() http.Handler {
 }
 
 // revoke forgets screen id and closes its sockets.
-func (h *Handler) revoke(r *http.Request, id int64) error {
-	if err := h.opts.Board.Store().DeleteScreen(r.Context(), id); err != nil {
+func (sa *screenAdmin) revoke(r *http.Request, id int64) error {
+	if err := sa.board.Store().DeleteScreen(r.Context(), id); err != nil {
 		return err
 	}
-	h.mu.Lock()
-	var conns []*websocket.Conn
-	for c, s := range h.sockets {
-		if s.screen == id {
-			conns = append(conns, c)
-		}
-	}
-	h.mu.Unlock()
+	conns := sa.sockets.ofScreen(id)
 	for _, c := range conns {
 		go c.Close(StatusRevoked, "screen revoked")
 	}
-	h.log.Info("screen revoked", "screen", id, "sockets", len(conns))
+	sa.log.Info("screen revoked", "screen", id, "sockets", len(conns))
 	return nil
 }
 
-// screensPage serves the Screens page of a kitchen screen: every paired
+// handlePage serves the Screens page of a kitchen screen: every paired
 // screen, a form that approves a pairing code, and a Revoke button for
 // each screen.
-func (h *Handler) screensPage() http.Handler {
+func (sa *screenAdmin) handlePage() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.door.principal(r)
+		p, err := sa.door.principal(r)
 		if err != nil || !p.Kitchen() {
 			refuse(w, p, err)
 			return
 		}
-		list, err := h.opts.Board.Store().Screens(r.Context())
+		list, err := sa.board.Store().Screens(r.Context())
 		if err != nil {
-			writeError(w, r, h.log, err)
+			writeError(w, r, sa.log, err)
 			return
 		}
-		h.writePage(w, r, views.ScreensPage(h.pageFrame("Screens"), views.ScreensData{
+		writePage(w, r, sa.log, views.ScreensPage(sa.look.frame("Screens"), views.ScreensData{
 			Screens: list, Self: p.Screen, Problem: r.URL.Query().Get("problem"),
 		}))
 	})
 }
 
-// screensAction approves a code (POST /screens) or revokes a screen (POST
+// handleAction approves a code (POST /screens) or revokes a screen (POST
 // /screens/{id}/revoke) from the Screens page, and leads back to it.
-func (h *Handler) screensAction() http.Handler {
+func (sa *screenAdmin) handleAction() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := h.door.principal(r)
+		p, err := sa.door.principal(r)
 		if err != nil || !p.Kitchen() {
 			refuse(w, p, err)
 			return
@@ -128,10 +133,10 @@ func (h *Handler) screensAction() http.Handler {
 			back = "../../screens"
 			var n int64
 			if n, err = parseID("screen", id); err == nil {
-				err = h.revoke(r, n)
+				err = sa.revoke(r, n)
 			}
 		} else {
-			_, err = h.pair(r, pairRequest{Code: r.FormValue("code"), Name: r.FormValue("name"), Role: r.FormValue("role"), Station: r.FormValue("station")})
+			_, err = pair(r.Context(), sa.board, sa.pairing, sa.log, pairRequest{Code: r.FormValue("code"), Name: r.FormValue("name"), Role: r.FormValue("role"), Station: r.FormValue("station")})
 		}
 		var fe *orders.FieldError
 		switch {
@@ -139,7 +144,7 @@ func (h *Handler) screensAction() http.Handler {
 		case errors.Is(err, errNoSuchCode), errors.Is(err, orders.ErrNotFound), errors.As(err, &fe), errors.Is(err, orders.ErrInvalid):
 			back += "?problem=" + url.QueryEscape(err.Error())
 		default:
-			writeError(w, r, h.log, err)
+			writeError(w, r, sa.log, err)
 			return
 		}
 		w.Header().Set("Location", back)

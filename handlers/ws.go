@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -19,58 +22,72 @@ import (
 // timeout.
 var errTooSlow = errors.New("screen too slow")
 
-// socket upgrades to a WebSocket that sends the rail as its first message
-// and then one message per event, each rendered once for every socket.
-func (h *Handler) socket() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// Only a screen may open the socket; a view-only one gets the
-		// view-only kind, whose messages act on nothing.
-		k, p, ok := h.door.viewer(w, r)
-		if !ok {
-			return
-		}
-		c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
-			OriginPatterns: h.opts.OriginPatterns,
-			// Context takeover costs about a megabyte per socket, and
-			// tickets are small: keep compression off.
-			CompressionMode: websocket.CompressionDisabled,
-		})
-		if err != nil {
-			// Accept has answered already (403 for a foreign origin).
-			h.log.Debug("websocket refused", "origin", r.Header.Get("Origin"), "err", err)
-			return
-		}
-		ctx, drop := context.WithCancel(orders.WithActor(r.Context(), p.Actor))
-		defer drop()
-		if !h.track(c, drop, p.Screen) {
-			c.Close(websocket.StatusServiceRestart, "server restarting")
-			return
-		}
-		defer h.untrack(c)
-		if err := h.serveSocket(ctx, c, k, h.screens[k]); err != nil && !expectedClose(err) {
-			h.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
-		}
+// socketServer serves the WebSocket of every screen: it upgrades to a
+// socket that sends the rail as its first message and then one message
+// per event, each rendered once for every socket of its kind.
+type socketServer struct {
+	door    *door
+	board   *orders.Board
+	frames  map[screenKind]*frames // one per kind of screen
+	sockets *socketSet
+	// origins are the patterns of the other sites whose pages may open
+	// a socket (Options.OriginPatterns).
+	origins      []string
+	writeTimeout time.Duration
+	pingEvery    time.Duration
+	limits       Limits
+	log          *slog.Logger
+}
+
+// ServeHTTP upgrades the request to a screen's socket and serves it.
+func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Only a screen may open the socket; a view-only one gets the
+	// view-only kind, whose messages act on nothing.
+	k, p, ok := s.door.viewer(w, r)
+	if !ok {
+		return
+	}
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		OriginPatterns: s.origins,
+		// Context takeover costs about a megabyte per socket, and
+		// tickets are small: keep compression off.
+		CompressionMode: websocket.CompressionDisabled,
 	})
+	if err != nil {
+		// Accept has answered already (403 for a foreign origin).
+		s.log.Debug("websocket refused", "origin", r.Header.Get("Origin"), "err", err)
+		return
+	}
+	ctx, drop := context.WithCancel(orders.WithActor(r.Context(), p.Actor))
+	defer drop()
+	if !s.sockets.track(c, drop, p.Screen) {
+		c.Close(websocket.StatusServiceRestart, "server restarting")
+		return
+	}
+	defer s.sockets.untrack(c)
+	if err := s.serveSocket(ctx, c, k, s.frames[k]); err != nil && !expectedClose(err) {
+		s.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
+	}
 }
 
 // serveSocket runs one socket until the screen goes away, the socket fails,
 // the handler is closed or ctx is cancelled, which drops the connection.
-func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, k screenKind, f *frames) error {
+func (s *socketServer) serveSocket(ctx context.Context, c *websocket.Conn, k screenKind, f *frames) error {
 	c.SetReadLimit(MaxMessageBytes)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	// Subscribe before anything is sent: the subscription's first event is
 	// a snapshot taken after this point, so nothing can fall in between.
-	sub := h.opts.Board.Subscribe()
+	sub := s.board.Subscribe()
 	defer sub.Close()
 
 	readErr := make(chan error, 1)
 	go func() {
-		readErr <- h.readLoop(ctx, c, k.viewOnly)
+		readErr <- s.readLoop(ctx, c, k.viewOnly)
 		cancel()
 	}()
-	writeErr := h.writeLoop(ctx, c, sub, f)
+	writeErr := s.writeLoop(ctx, c, sub, f)
 	cancel()
 	rerr := <-readErr
 	c.CloseNow()
@@ -89,19 +106,19 @@ func (h *Handler) serveSocket(ctx context.Context, c *websocket.Conn, k screenKi
 // most once a minute per socket. A message over MaxMessageBytes closes the
 // socket with 1009 (message too big), a binary one with 1003 (unsupported
 // data) and a text one that is not UTF-8 with 1007 (invalid payload data).
-func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool) error {
-	limit := h.opts.Limits.actionLimiter()
+func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool) error {
+	limit := s.limits.actionLimiter()
 	var dropped, ignored, watched quietLog
 	var lastErr error
 	defer func() {
 		if n := dropped.rest(); n > 0 {
-			h.log.Info("socket messages dropped: over the action rate", "count", n)
+			s.log.Info("socket messages dropped: over the action rate", "count", n)
 		}
 		if n := ignored.rest(); n > 0 {
-			h.log.Info("socket messages ignored", "count", n, "err", lastErr)
+			s.log.Info("socket messages ignored", "count", n, "err", lastErr)
 		}
 		if n := watched.rest(); n > 0 {
-			h.log.Debug("socket messages ignored: the screen is view-only", "count", n)
+			s.log.Debug("socket messages ignored: the screen is view-only", "count", n)
 		}
 	}()
 	for {
@@ -111,22 +128,22 @@ func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool
 		}
 		switch {
 		case typ != websocket.MessageText:
-			h.log.Info("socket closed: it sent a binary message")
+			s.log.Info("socket closed: it sent a binary message")
 			return c.Close(websocket.StatusUnsupportedData, "text messages only")
 		case !utf8.Valid(data):
-			h.log.Info("socket closed: it sent a text message that is not UTF-8")
+			s.log.Info("socket closed: it sent a text message that is not UTF-8")
 			return c.Close(websocket.StatusInvalidFramePayloadData, "text must be UTF-8")
 		}
 		now := time.Now()
 		if !limit.AllowN(now, 1) {
 			if n, ok := dropped.note(now); ok {
-				h.log.Info("socket messages dropped: over the action rate", "count", n)
+				s.log.Info("socket messages dropped: over the action rate", "count", n)
 			}
 			continue
 		}
 		if viewOnly {
 			if n, ok := watched.note(now); ok {
-				h.log.Debug("socket messages ignored: the screen is view-only", "count", n)
+				s.log.Debug("socket messages ignored: the screen is view-only", "count", n)
 			}
 			continue
 		}
@@ -134,24 +151,24 @@ func (h *Handler) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool
 		if err != nil {
 			lastErr = err
 			if n, ok := ignored.note(now); ok {
-				h.log.Info("socket messages ignored", "count", n, "err", err)
+				s.log.Info("socket messages ignored", "count", n, "err", err)
 			}
 			continue
 		}
-		switch _, err := act(ctx, h.opts.Board, a); {
+		switch _, err := act(ctx, s.board, a); {
 		case errors.Is(err, orders.ErrNotFound), errors.Is(err, orders.ErrConflict):
 			// Normal when two screens race: the board's events already
 			// show both screens the truth.
-			h.log.Info("socket action not done", "action", a.name, "id", a.id, "err", err)
+			s.log.Info("socket action not done", "action", a.name, "id", a.id, "err", err)
 		case err != nil:
-			h.log.Error("socket action failed", "action", a.name, "id", a.id, "err", err)
+			s.log.Error("socket action failed", "action", a.name, "id", a.id, "err", err)
 		}
 	}
 }
 
 // writeLoop sends the subscription's events, and the follow-up removals of
 // leaving tickets once their animation is over, until an error.
-func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.Subscription, f *frames) error {
+func (s *socketServer) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.Subscription, f *frames) error {
 	type followUp struct {
 		due  time.Time
 		data []byte
@@ -163,22 +180,22 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 		// keep coming.
 		now := time.Now()
 		for len(pending) > 0 && !pending[0].due.After(now) {
-			if err := h.write(ctx, c, pending[0].data); err != nil {
+			if err := s.write(ctx, c, pending[0].data); err != nil {
 				return err
 			}
 			pending = pending[1:]
 		}
 		// Ping now and then, busy or not: a screen that vanished without
 		// closing is noticed even while ticks keep the socket busy.
-		if now.Sub(lastPing) >= h.opts.PingEvery {
-			if err := h.ping(ctx, c); err != nil {
+		if now.Sub(lastPing) >= s.pingEvery {
+			if err := s.ping(ctx, c); err != nil {
 				return err
 			}
 			lastPing = now
 		}
 		// Wait for the next event, but no longer than until the next
 		// removal or ping is due.
-		due := lastPing.Add(h.opts.PingEvery)
+		due := lastPing.Add(s.pingEvery)
 		if len(pending) > 0 && pending[0].due.Before(due) {
 			due = pending[0].due
 		}
@@ -197,7 +214,7 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 		}
 		overflows := sub.Overflows()
 		if fr.data != nil {
-			if err := h.write(ctx, c, fr.data); err != nil {
+			if err := s.write(ctx, c, fr.data); err != nil {
 				return err
 			}
 		}
@@ -223,8 +240,8 @@ func (h *Handler) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.
 // timeout is dropped at once (the websocket package closes the connection
 // when a write's context expires); the page sees the abnormal closure,
 // reconnects and starts again from a snapshot.
-func (h *Handler) write(ctx context.Context, c *websocket.Conn, data []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
+func (s *socketServer) write(ctx context.Context, c *websocket.Conn, data []byte) error {
+	wctx, cancel := context.WithTimeout(ctx, s.writeTimeout)
 	defer cancel()
 	err := c.Write(wctx, websocket.MessageText, data)
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
@@ -234,8 +251,8 @@ func (h *Handler) write(ctx context.Context, c *websocket.Conn, data []byte) err
 }
 
 // ping checks that an idle screen is still there.
-func (h *Handler) ping(ctx context.Context, c *websocket.Conn) error {
-	ctx, cancel := context.WithTimeout(ctx, h.opts.WriteTimeout)
+func (s *socketServer) ping(ctx context.Context, c *websocket.Conn) error {
+	ctx, cancel := context.WithTimeout(ctx, s.writeTimeout)
 	defer cancel()
 	return c.Ping(ctx)
 }
@@ -252,4 +269,83 @@ func expectedClose(err error) bool {
 	// A deadline is a screen that stopped answering pings.
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, errTooSlow)
+}
+
+// socketSet is the open sockets: Close closes them all, and revoking a
+// screen closes that screen's.
+type socketSet struct {
+	mu      sync.Mutex
+	closing bool
+	conns   map[*websocket.Conn]socketEntry
+	wg      sync.WaitGroup
+}
+
+// socketEntry is what the handler keeps of an open socket.
+type socketEntry struct {
+	drop   context.CancelFunc // drops the connection
+	screen int64              // the paired screen it serves, 0 for none
+}
+
+// close closes every socket with 1012 and refuses new ones (see
+// Handler.Close).
+func (ss *socketSet) close(ctx context.Context) error {
+	ss.mu.Lock()
+	ss.closing = true
+	conns := make(map[*websocket.Conn]socketEntry, len(ss.conns))
+	maps.Copy(conns, ss.conns)
+	ss.mu.Unlock()
+
+	for c := range conns {
+		go c.Close(websocket.StatusServiceRestart, "server restarting")
+	}
+	done := make(chan struct{})
+	go func() {
+		ss.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		// A close handshake can wait seconds for a screen that does not
+		// answer; cancelling a socket's context drops its connection.
+		for _, s := range conns {
+			s.drop()
+		}
+		<-done
+		return errors.Join(errors.New("handlers: close: sockets did not close in time"), ctx.Err())
+	}
+}
+
+// track registers a socket, the function that drops it and the screen it
+// serves; it reports false once Close has begun.
+func (ss *socketSet) track(c *websocket.Conn, drop context.CancelFunc, screen int64) bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.closing {
+		return false
+	}
+	ss.conns[c] = socketEntry{drop, screen}
+	ss.wg.Add(1)
+	return true
+}
+
+func (ss *socketSet) untrack(c *websocket.Conn) {
+	ss.mu.Lock()
+	delete(ss.conns, c)
+	ss.mu.Unlock()
+	ss.wg.Done()
+}
+
+// ofScreen returns the open sockets of paired screen id.
+func (ss *socketSet) ofScreen(id int64) []*websocket.Conn {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	var conns []*websocket.Conn
+	for c, s := range ss.conns {
+		if s.screen == id {
+			conns = append(conns, c)
+		}
+	}
+	return conns
 }

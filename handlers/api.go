@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,19 @@ const (
 	MaxListLimit     = 1000
 )
 
+// writeJSON answers v as JSON with status, never cached.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
 // handleCreateOrder places an order from a JSON body. A retry with the same
 // Idempotency-Key header or source_id answers 200 with the first order;
 // another order that reuses either answers 422 (as the IETF draft on the
@@ -33,13 +47,13 @@ func handleCreateOrder(board *orders.Board, log *slog.Logger) http.Handler {
 		}
 		n, err := decodeOrder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 		if err != nil {
-			writeAPIError(w, r, log, err, "no such order")
+			writeAPIError(w, r, log, err, noSuchOrder)
 			return
 		}
 		n.Key = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 		ctx := r.Context()
 		if orders.ActorFrom(ctx) == "" {
-			ctx = orders.WithActor(ctx, "api")
+			ctx = orders.WithActor(ctx, actorAPI)
 		}
 		o, created, err := board.Place(ctx, n)
 		if reuse := (*orders.ReuseError)(nil); errors.As(err, &reuse) {
@@ -58,7 +72,7 @@ func handleCreateOrder(board *orders.Board, log *slog.Logger) http.Handler {
 			return
 		}
 		if err != nil {
-			writeAPIError(w, r, log, err, "no such order")
+			writeAPIError(w, r, log, err, noSuchOrder)
 			return
 		}
 		w.Header().Set("Location", "orders/"+strconv.FormatInt(o.ID, 10))
@@ -84,7 +98,7 @@ func handleOrderAction(board *orders.Board, log *slog.Logger) http.Handler {
 			o, err = act(r.Context(), board, a)
 		}
 		if err != nil {
-			writeAPIError(w, r, log, err, "no such order")
+			writeAPIError(w, r, log, err, noSuchOrder)
 			return
 		}
 		writeJSON(w, http.StatusOK, o)
@@ -108,7 +122,7 @@ func handleItemAction(board *orders.Board, log *slog.Logger) http.Handler {
 			o, err = act(r.Context(), board, a)
 		}
 		if err != nil {
-			writeAPIError(w, r, log, err, "no such order or item")
+			writeAPIError(w, r, log, err, noSuchItem)
 			return
 		}
 		writeJSON(w, http.StatusOK, o)
@@ -137,7 +151,7 @@ func handleGetOrder(board *orders.Board, log *slog.Logger) http.Handler {
 				return
 			}
 		}
-		writeAPIError(w, r, log, err, "no such order")
+		writeAPIError(w, r, log, err, noSuchOrder)
 	})
 }
 
@@ -171,7 +185,7 @@ func handleListOrders(board *orders.Board, log *slog.Logger) http.Handler {
 		}
 		list, err := board.List(r.Context(), limit, statuses...)
 		if err != nil {
-			writeAPIError(w, r, log, err, "no such order")
+			writeAPIError(w, r, log, err, noSuchOrder)
 			return
 		}
 		if list == nil {
@@ -188,7 +202,7 @@ func handleStats(board *orders.Board, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rep, err := board.Stats(r.Context())
 		if err != nil {
-			writeAPIError(w, r, log, err, "no such order")
+			writeAPIError(w, r, log, err, noSuchOrder)
 			return
 		}
 		writeJSON(w, http.StatusOK, rep)

@@ -52,6 +52,14 @@ type Principal struct {
 	Screen int64
 }
 
+// The actors of the principals that are not a paired screen, as the
+// orders' history names them.
+const (
+	actorAPI         = "api"          // the API token
+	actorThisMachine = "this machine" // a loopback client, with PairRemote
+	actorAnyone      = "anyone"       // anyone, with PairOff
+)
+
 // Kitchen reports whether p may change the rail.
 func (p Principal) Kitchen() bool { return p.Role == orders.RoleKitchen }
 
@@ -116,7 +124,7 @@ func (d *door) principal(r *http.Request) (Principal, error) {
 		if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "Bearer") {
 			got := sha256.Sum256([]byte(strings.TrimSpace(token)))
 			if subtle.ConstantTimeCompare(got[:], d.tokenHash[:]) == 1 {
-				return Principal{Role: orders.RoleKitchen, Actor: "api"}, nil
+				return Principal{Role: orders.RoleKitchen, Actor: actorAPI}, nil
 			}
 			return Principal{}, errBadToken
 		}
@@ -138,9 +146,9 @@ func (d *door) principal(r *http.Request) (Principal, error) {
 		}
 		switch {
 		case d.pairing == PairOff:
-			p = Principal{Role: orders.RoleKitchen, Actor: "anyone"}
+			p = Principal{Role: orders.RoleKitchen, Actor: actorAnyone}
 		case d.pairing == PairRemote && fromLoopback(r):
-			p = Principal{Role: orders.RoleKitchen, Actor: "this machine"}
+			p = Principal{Role: orders.RoleKitchen, Actor: actorThisMachine}
 		}
 	}
 	if _, listed, _ := d.origins.allowed(r); listed && p.Role == orders.RoleKitchen {
@@ -277,7 +285,7 @@ func (d *door) apiAuth(next http.Handler) http.Handler {
 		p, err := d.principal(r)
 		reading := r.Method == http.MethodGet || r.Method == http.MethodHead
 		switch {
-		case errors.Is(err, errBadToken), err == nil && d.hasToken && p.Actor != "api":
+		case errors.Is(err, errBadToken), err == nil && d.hasToken && p.Actor != actorAPI:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="orders"`)
 			writeJSON(w, http.StatusUnauthorized, apiError{Error: errBadToken.Error()})
 			return

@@ -50,12 +50,12 @@ var destinationAliases = map[string]orders.Destination{
 // that is not valid UTF-8, or holds an escaped lone surrogate such as
 // "\ud800", is refused naming its field (items[2].name): encoding/json
 // would quietly replace it with U+FFFD, so it is looked for in the body
-// as sent. Errors are *orders.FieldError (wrapping ErrInvalid) or come
-// from r (such as *http.MaxBytesError).
+// as sent. Errors are *orders.FieldError (wrapping ErrInvalid) or wrap
+// those of r (such as *http.MaxBytesError).
 func decodeOrder(r io.Reader) (orders.NewOrder, error) {
 	body, err := io.ReadAll(r)
 	if err != nil {
-		return orders.NewOrder{}, err
+		return orders.NewOrder{}, fmt.Errorf("read order: %w", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

@@ -1,13 +1,19 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 
 	"github.com/ticketrail/ticketrail/orders"
+)
+
+// What an answer says for orders.ErrNotFound, by what was looked for.
+const (
+	noSuchTicket = "no such ticket"
+	noSuchOrder  = "no such order"
+	noSuchItem   = "no such order or item"
 )
 
 // errorAnswer is what the rail answers for an error: the status code, a
@@ -61,7 +67,7 @@ func answerError(err error, notFound string) errorAnswer {
 // writeError answers err in plain text (see answerError), logging only
 // what is the server's fault.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	a := answerError(err, "no such ticket")
+	a := answerError(err, noSuchTicket)
 	if a.status == http.StatusInternalServerError {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
@@ -83,17 +89,4 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err
 		log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, a.status, apiError{Error: a.message, Field: a.field, Problem: a.problem})
-}
-
-// writeJSON answers v as JSON with status, never cached.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		status, body = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	w.Write(append(body, '\n'))
 }

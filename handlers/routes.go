@@ -31,8 +31,8 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("OPTIONS /orders/", og.cors("POST", nil))
 	mux.Handle("OPTIONS /recall", og.cors("POST", nil))
 	mux.Handle("/assets/", og.cors("GET, HEAD", assets.Handler()))
-	mux.Handle("GET /healthz", healthz())
-	mux.Handle("GET /readyz", readyz(board))
+	mux.Handle("GET /healthz", handleHealthz())
+	mux.Handle("GET /readyz", handleReadyz(board))
 
 	// One rate limit for the whole API: its routes share each client's
 	// bucket.

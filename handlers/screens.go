@@ -35,7 +35,7 @@ func (sa *screenAdmin) handleList() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		list, err := sa.board.Store().Screens(r.Context())
 		if err != nil {
-			writeAPIError(w, r, sa.log, err, "no such order")
+			writeAPIError(w, r, sa.log, err, noSuchOrder)
 			return
 		}
 		if list == nil {
@@ -61,7 +61,7 @@ func (sa *screenAdmin) handleAdd() http.Handler {
 		}
 		s, err := pair(r.Context(), sa.board, sa.pairing, sa.log, req)
 		if err != nil {
-			writeAPIError(w, r, sa.log, err, "no such order")
+			writeAPIError(w, r, sa.log, err, noSuchOrder)
 			return
 		}
 		w.Header().Set("Location", "screens/"+strconv.FormatInt(s.ID, 10))
@@ -78,7 +78,7 @@ func (sa *screenAdmin) handleDelete() http.Handler {
 			err = sa.revoke(r, id)
 		}
 		if err != nil {
-			writeAPIError(w, r, sa.log, err, "no such order")
+			writeAPIError(w, r, sa.log, err, noSuchOrder)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)

@@ -280,7 +280,7 @@ type socketSet struct {
 	wg      sync.WaitGroup
 }
 
-// socketEntry is what the handler keeps of an open socket.
+// socketEntry is what a socketSet keeps of an open socket.
 type socketEntry struct {
 	drop   context.CancelFunc // drops the connection
 	screen int64              // the paired screen it serves, 0 for none

@@ -385,3 +385,52 @@ func FuzzAddScreen(f *testing.F) {
 		}
 	})
 }
+
+// TestAuthorize: a Go program that mounts the rail decides itself who may
+// do what; its staff acts, its guests see, strangers get nothing, and no
+// pairing page or host check stands in its way.
+func TestAuthorize(t *testing.T) {
+	board := orders.NewBoard(orders.BoardConfig{})
+	o, _, err := board.Place(t.Context(), orders.NewOrder{Destination: orders.Takeout, Items: []orders.Item{{Quantity: 1, Name: "Hamburger", Station: orders.Grill}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := handlers.New(handlers.Options{Board: board, Pairing: handlers.PairAll, Authorize: func(r *http.Request) (handlers.Principal, error) {
+		switch r.Header.Get("X-Staff") {
+		case "cook":
+			return handlers.Principal{Role: orders.RoleKitchen, Actor: "back office: Ana"}, nil
+		case "guest":
+			return handlers.Principal{Role: orders.RoleView, Actor: "guest"}, nil
+		}
+		return handlers.Principal{}, nil
+	}})
+	do := func(method, path, who string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		req.RemoteAddr, req.Host = aPhone, "backoffice.example:443"
+		if who != "" {
+			req.Header.Set("X-Staff", who)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := do("GET", "/", "stranger"); rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "pairing-code") {
+		t.Errorf("a stranger's page: %d", rec.Code)
+	}
+	if rec := do("GET", "/", "guest"); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `data-testid="bump"`) || !strings.Contains(rec.Body.String(), `id="ticket-1"`) {
+		t.Errorf("a guest's page: %d", rec.Code)
+	}
+	if rec := do("POST", "/orders/1/bump", "guest"); rec.Code != http.StatusForbidden {
+		t.Errorf("a guest bumps: %d", rec.Code)
+	}
+	if rec := do("GET", "/", "cook"); !strings.Contains(rec.Body.String(), `data-testid="bump"`) {
+		t.Errorf("the cook's page has no Bump: %d", rec.Code)
+	}
+	if rec := do("POST", "/orders/1/bump", "cook"); rec.Code != http.StatusSeeOther {
+		t.Errorf("the cook bumps: %d %s", rec.Code, rec.Body)
+	}
+	hist, err := board.History(t.Context(), o.ID)
+	if err != nil || len(hist) != 2 || hist[1].Actor != "back office: Ana" || hist[1].Action != orders.ActionBumped {
+		t.Errorf("history %+v, %v", hist, err)
+	}
+}

@@ -1,5 +1,5 @@
-// Package assets serves the rail's static files: the rail stylesheet and the
-// vendored htmx runtime with its WebSocket extension.
+// Package assets serves the rail's static files: the rail stylesheet, the
+// vendored htmx runtime with its WebSocket extension, and the chimes.
 //
 // The files are embedded into the binary with go:embed and served from
 // memory. Every file is reachable under two URL paths:
@@ -14,6 +14,11 @@
 // The hash is the first 12 hexadecimal digits of the SHA-256 of the file's
 // content, inserted before the final extension (htmx.min.js becomes
 // htmx.min.<hash>.js).
+//
+// A file that gzip shrinks by a tenth or more is also kept gzipped, made
+// once when the files are first indexed, and served so to a client whose
+// Accept-Encoding takes gzip, with Vary: Accept-Encoding and an ETag of its
+// own.
 //
 // [Path] returns a relative URL path (no leading slash), so a page rendered
 // at the root of any path prefix, such as / or /kitchen/, resolves it to the

@@ -72,6 +72,11 @@ var ErrClosed = errors.New("orders: subscription closed")
 // queue is replaced by one snapshot.
 const DefaultQueueLen = 64
 
+// firstQueueLen is how many events a subscriber's queue holds when it first
+// needs room. The queue doubles as events pile up, to at most the hub's
+// queue length, so an idle subscriber holds no queue at all.
+const firstQueueLen = 4
+
 // Hub fans events out to subscribers without ever blocking the publisher.
 //
 // Each subscriber has a bounded queue. The rail is state, not a log: when a
@@ -79,6 +84,9 @@ const DefaultQueueLen = 64
 // marked stale, and its next call to Next returns a fresh snapshot. A slow
 // subscriber therefore catches up with one event instead of a backlog, and
 // is never cut off.
+//
+// Every subscriber queues the same *Event: one copy per Publish, however
+// many subscribers there are.
 type Hub struct {
 	snapshot func() Event
 	queueLen int
@@ -104,7 +112,6 @@ func NewHub(queueLen int, snapshot func() Event) *Hub {
 func (h *Hub) Subscribe() *Subscription {
 	s := &Subscription{
 		hub:   h,
-		buf:   make([]Event, h.queueLen),
 		stale: true,
 		ready: make(chan struct{}, 1),
 	}
@@ -119,8 +126,13 @@ func (h *Hub) Subscribe() *Subscription {
 func (h *Hub) Publish(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if len(h.subs) == 0 {
+		return
+	}
+	p := new(Event)
+	*p = e
 	for s := range h.subs {
-		s.push(e)
+		s.push(p)
 	}
 }
 
@@ -138,7 +150,7 @@ type Subscription struct {
 	ready chan struct{}
 
 	mu        sync.Mutex
-	buf       []Event // a ring of queued events: n of them from head
+	buf       []*Event // a ring of queued events: n of them from head; nil until needed
 	head, n   int
 	stale     bool
 	closed    bool
@@ -149,16 +161,19 @@ type Subscription struct {
 	started bool   // whether the first snapshot was returned
 }
 
-func (s *Subscription) push(e Event) {
+func (s *Subscription) push(e *Event) {
 	s.mu.Lock()
 	switch {
 	case s.closed, s.stale:
 		// A stale subscriber's coming snapshot covers e.
-	case s.n == len(s.buf):
+	case s.n == len(s.buf) && len(s.buf) >= s.hub.queueLen:
 		s.drop()
 		s.stale = true
 		s.overflows++
 	default:
+		if s.n == len(s.buf) {
+			s.grow()
+		}
 		s.buf[(s.head+s.n)%len(s.buf)] = e
 		s.n++
 	}
@@ -199,7 +214,7 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 		}
 		for s.n > 0 {
 			e := s.buf[s.head]
-			s.buf[s.head] = Event{}
+			s.buf[s.head] = nil
 			s.head = (s.head + 1) % len(s.buf)
 			s.n--
 			if e.Version <= s.seen {
@@ -207,7 +222,7 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 			}
 			s.mu.Unlock()
 			s.seen = e.Version
-			return e, nil
+			return *e, nil
 		}
 		s.mu.Unlock()
 		select {
@@ -218,9 +233,21 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 	}
 }
 
-// drop empties the queue, letting go of the events it held.
+// grow makes room for more events in a full queue: firstQueueLen slots at
+// first, then twice as many, up to the hub's queue length. The caller holds
+// s.mu and has checked that the queue may grow.
+func (s *Subscription) grow() {
+	size := min(max(2*len(s.buf), firstQueueLen), s.hub.queueLen)
+	buf := make([]*Event, size)
+	k := copy(buf, s.buf[s.head:])
+	copy(buf[k:], s.buf[:s.head])
+	s.buf, s.head = buf, 0
+}
+
+// drop empties the queue and lets go of it and of the events it held: a
+// subscriber that fell behind starts over with a small queue.
 func (s *Subscription) drop() {
-	clear(s.buf)
+	s.buf = nil
 	s.head, s.n = 0, 0
 }
 

@@ -252,3 +252,103 @@ func TestNoLeaksAfterManySubscriptions(t *testing.T) {
 		t.Errorf("%d goroutines before, %d after", before, after)
 	}
 }
+
+// TestQueueGrowsToItsLength queues as many events as the queue holds
+// without reading: each arrives once, in order, however the queue grew to
+// hold them. One more is an overflow, answered by one snapshot.
+func TestQueueGrowsToItsLength(t *testing.T) {
+	for _, queue := range []int{1, 3, 4, 5, orders.DefaultQueueLen} {
+		t.Run(fmt.Sprint(queue), func(t *testing.T) {
+			var version atomic.Uint64
+			h := orders.NewHub(queue, func() orders.Event {
+				return orders.Event{Kind: orders.EventSnapshot, Version: version.Load()}
+			})
+			s := h.Subscribe()
+			defer s.Close()
+			publish := func(n int) {
+				for range n {
+					h.Publish(orders.Event{Kind: orders.EventTick, Version: version.Add(1)})
+				}
+			}
+			next(t, s)
+			for round := range 3 { // the queue keeps its room between rounds
+				publish(queue)
+				for i := range queue {
+					want := uint64(round*queue + i + 1)
+					if e := next(t, s); e.Kind != orders.EventTick || e.Version != want {
+						t.Fatalf("round %d: got %s v%d, want tick v%d", round, e.Kind, e.Version, want)
+					}
+				}
+			}
+			if n := s.Overflows(); n != 0 {
+				t.Fatalf("%d overflows of a queue never over its length", n)
+			}
+			publish(queue + 1)
+			if e := next(t, s); e.Kind != orders.EventSnapshot || e.Version != version.Load() || s.Overflows() != 1 {
+				t.Fatalf("after overflowing got %s v%d and %d overflows, want a snapshot v%d and 1", e.Kind, e.Version, s.Overflows(), version.Load())
+			}
+			publish(1)
+			if e := next(t, s); e.Kind != orders.EventTick || e.Version != version.Load() {
+				t.Fatalf("after the snapshot got %s v%d, want tick v%d", e.Kind, e.Version, version.Load())
+			}
+		})
+	}
+}
+
+// BenchmarkSubscribe measures what one idle subscriber costs: the bytes a
+// Subscribe allocates, reported as B/sub.
+func BenchmarkSubscribe(b *testing.B) {
+	h := orders.NewHub(orders.DefaultQueueLen, func() orders.Event {
+		return orders.Event{Kind: orders.EventSnapshot}
+	})
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		h.Subscribe().Close()
+	}
+	runtime.ReadMemStats(&after)
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N), "B/sub")
+}
+
+// BenchmarkPublish1000 publishes to 1,000 subscribers that keep up: every
+// few events, with the timer stopped, each reads what it was given.
+func BenchmarkPublish1000(b *testing.B) {
+	const subscribers = 1000
+	h := orders.NewHub(orders.DefaultQueueLen, func() orders.Event {
+		return orders.Event{Kind: orders.EventSnapshot}
+	})
+	subs := make([]*orders.Subscription, subscribers)
+	for i := range subs {
+		subs[i] = h.Subscribe()
+		defer subs[i].Close()
+	}
+	drain := func() {
+		for _, s := range subs {
+			for {
+				ctx, cancel := context.WithCancel(context.Background())
+				cancel()
+				if _, err := s.Next(ctx); err != nil {
+					break
+				}
+			}
+		}
+	}
+	drain() // the first snapshots
+	o := orders.Order{ID: 1, Number: 1, Items: []orders.Item{{Name: "burger"}}}
+	e := orders.Event{Kind: orders.EventPlaced, Order: o, Orders: []orders.Order{o}}
+	const batch = orders.DefaultQueueLen / 2
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		e.Version = uint64(i + 1)
+		h.Publish(e)
+		if i%batch == batch-1 {
+			b.StopTimer()
+			drain()
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/subscribers, "ns/delivery")
+}

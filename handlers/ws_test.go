@@ -411,16 +411,7 @@ func TestStuckScreenIsDroppedAlone(t *testing.T) {
 		}
 	}
 	// What the stuck screen still reads ends in a lost connection.
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	for {
-		if _, _, err := stuck.Read(ctx); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				t.Fatal("the dropped socket is still open")
-			}
-			break
-		}
-	}
+	readUntilLost(t, stuck)
 }
 
 // TestCloseDropsScreensThatDoNotAnswer checks that Close keeps to its
@@ -593,4 +584,20 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// readUntilLost reads what c still holds until the connection ends, and
+// fails if it is still open after 10 s.
+func readUntilLost(t *testing.T, c *websocket.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for {
+		if _, _, err := c.Read(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				t.Fatal("the dropped socket is still open")
+			}
+			return
+		}
+	}
 }

@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http/httptest"
@@ -268,14 +267,5 @@ func TestPingsDropASilentScreen(t *testing.T) {
 		t.Fatal("the server kept the dropped screen's connection")
 	}
 	// What it reads now ends in a lost connection.
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	for {
-		if _, _, err := c.Read(ctx); err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				t.Fatal("the dropped socket is still open")
-			}
-			break
-		}
-	}
+	readUntilLost(t, c)
 }

@@ -323,15 +323,8 @@ func (s *Store) update(ctx context.Context, o orders.Order, c orders.Change) err
 		WHERE id = ?`,
 		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], encodeDone(o.Done),
 		encodeItemsDone(o.ItemsDone), o.ID)
-	if err != nil {
+	if err := affectedOne(res, err); err != nil {
 		return err
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return orders.ErrNotFound
 	}
 	if err := addChange(ctx, tx, o.ID, at, c); err != nil {
 		return err

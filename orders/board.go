@@ -45,6 +45,9 @@ type Board struct {
 	// tickMinute is the minute (of the board's clock) of the last tick
 	// published, or of the board's start.
 	tickMinute time.Time
+	// listed is the recall list as the last published event left it: the
+	// order IDs, most recently closed first.
+	listed []int64
 }
 
 // BoardConfig configures a Board. The zero value is usable.
@@ -83,6 +86,7 @@ func OpenBoard(ctx context.Context, s Store, cfg BoardConfig) (*Board, error) {
 	b.closed = saved.Recent
 	b.lastID = saved.Last.ID
 	b.tickMinute = b.now().Truncate(time.Minute)
+	b.listed = orderIDs(b.recent(b.now()))
 	if saved.Last.Number != 0 {
 		b.number = saved.Last.Number
 	}
@@ -393,7 +397,18 @@ func (b *Board) publish(e Event) {
 	e.Now = b.now()
 	e.Orders = slices.Clone(b.open)
 	e.Recent = b.recent(e.Now)
+	e.RecentBefore = b.listed
+	b.listed = orderIDs(e.Recent)
 	b.hub.Publish(e)
+}
+
+// orderIDs returns the IDs of os, in order.
+func orderIDs(os []Order) []int64 {
+	ids := make([]int64, len(os))
+	for i, o := range os {
+		ids[i] = o.ID
+	}
+	return ids
 }
 
 // Tick announces that time passed, so that screens can show the tickets'

@@ -57,6 +57,10 @@ type Event struct {
 	// within RecallWindow, at most RecallSize, the most recently bumped or
 	// voided first.
 	Recent []Order
+	// RecentBefore is the IDs of the recall list as the event before this
+	// one left it, so that a screen can change only the entries that
+	// changed. It is nil in a snapshot.
+	RecentBefore []int64
 	// Expired is set on a tick when orders left the recall list because
 	// their RecallWindow ended.
 	Expired bool

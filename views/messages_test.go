@@ -41,7 +41,24 @@ func railFixture() []orders.Order {
 
 // event returns an event of the given kind about o on the rail os.
 func event(kind orders.EventKind, o orders.Order, os []orders.Order) orders.Event {
-	return orders.Event{Kind: kind, Version: 9, Now: now, Order: o, Orders: os, Recent: recent(20, 21)}
+	return orders.Event{Kind: kind, Version: 9, Now: now, Order: o, Orders: os, Recent: recent(20, 21), RecentBefore: []int64{20, 21}}
+}
+
+// targeting returns the partials of p whose target starts with prefix, as
+// "target swap".
+func (p parsed) targeting(prefix string) []string {
+	var out []string
+	for _, s := range p.partialSpecs() {
+		if strings.HasPrefix(s, prefix) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// railSpecs returns the partials of p that change the rail's tickets.
+func (p parsed) railSpecs() []string {
+	return append(p.targeting("#ticket-"), p.targeting("#rail ")...)
 }
 
 // parsed is a socket message, parsed the way htmx does: top-level partials
@@ -195,19 +212,24 @@ func TestMessagePlaced(t *testing.T) {
 		if !hasClass(kids[0], "arriving") || hasAttr(kids[0], "hx-swap-oob") {
 			t.Errorf("inserted ticket <article class=%q hx-swap-oob=%q>", attrOr(kids[0], "class"), attrOr(kids[0], "hx-swap-oob"))
 		}
-		if got := p.oobIDs(); !slices.Equal(got, []string{"all-day=true"}) {
-			t.Errorf("%q: out of band %q, want the all-day panel", tc.s.Station, got)
+		// One more hamburger: the one all-day entry that changed, in its
+		// place.
+		if got, want := p.oobIDs(), []string{allDayID("Hamburger") + "=true"}; !slices.Equal(got, want) {
+			t.Errorf("%q: out of band %q, want %q", tc.s.Station, got, want)
+		}
+		if n := p.oobByID(allDayID("Hamburger")); n == nil || text(onlyClass(t, n, "n")) != "4" {
+			t.Errorf("%q: all-day entry %v, want 4 Hamburger", tc.s.Station, n)
 		}
 	}
 	// Last on the rail: appended.
 	last := append(railFixture(), o)
-	if got := parse(t, Message(expo, event(orders.EventPlaced, o, last))).partialSpecs(); !slices.Equal(got, []string{"#rail beforeend"}) {
+	if got := parse(t, Message(expo, event(orders.EventPlaced, o, last))).railSpecs(); !slices.Equal(got, []string{"#rail beforeend"}) {
 		t.Errorf("last ticket: partials %q, want #rail beforeend", got)
 	}
 	// The next tickets on the rail are none the grill shows: appended there.
 	o2 := mk(10, orders.Grill)
 	tail := []orders.Order{mk(1, orders.Grill), o2, mk(2, orders.Fry), mk(3, orders.Shake)}
-	if got := parse(t, Message(grill, event(orders.EventPlaced, o2, tail))).partialSpecs(); !slices.Equal(got, []string{"#rail beforeend"}) {
+	if got := parse(t, Message(grill, event(orders.EventPlaced, o2, tail))).railSpecs(); !slices.Equal(got, []string{"#rail beforeend"}) {
 		t.Errorf("grill: partials %q, want #rail beforeend", got)
 	}
 	// The fry station has nothing to do with 9: no message at all.
@@ -221,24 +243,40 @@ func TestMessageRecalled(t *testing.T) {
 	o.Recalled, o.Status = true, orders.Fired
 	rail := railFixture()
 	rail[2] = o
-	p := parse(t, Message(expo, event(orders.EventRecalled, o, rail)))
-	if got, want := p.partialSpecs(), []string{"#ticket-3 delete", "#ticket-4 beforebegin"}; !slices.Equal(got, want) {
+	e := event(orders.EventRecalled, o, rail)
+	e.RecentBefore = []int64{3, 20, 21}
+	p := parse(t, Message(expo, e))
+	if got, want := p.railSpecs(), []string{"#ticket-3 delete", "#ticket-4 beforebegin"}; !slices.Equal(got, want) {
 		t.Fatalf("partials %q, want %q", got, want)
+	}
+	// Its items join the all-day panel, which reorders: 3 hamburgers
+	// first, then 2 colas and 2 fries (2 fries, 2 hamburgers, 1 cola
+	// before). The two that changed go in one run in front of the fries,
+	// which stay.
+	if got, want := p.targeting("#all-day-"), []string{
+		"#" + allDayID("Hamburger") + " delete", "#" + allDayID("Cola") + " delete",
+		"#" + allDayID("French Fries") + " beforebegin",
+	}; !slices.Equal(got, want) {
+		t.Errorf("all-day partials %q, want %q", got, want)
+	}
+	// It leaves the recall list.
+	if got, want := p.targeting("#recall-"), []string{"#recall-3 delete"}; !slices.Equal(got, want) {
+		t.Errorf("recall partials %q, want %q", got, want)
 	}
 	kids := elementChildren(p.partials[1])
 	if len(kids) != 1 || !hasClass(kids[0], "recalled") || !hasClass(kids[0], "arriving") {
 		t.Fatal("want the recalled ticket, arriving, marked recalled")
 	}
 	checkTicket(t, kids[0], o)
-	if got, want := p.oobIDs(), []string{"all-day=true", "recall-list=true", "recall-count=true", "recall-last-form=true"}; !slices.Equal(got, want) {
+	if got, want := p.oobIDs(), []string{"recall-count=true", "recall-last-form=true"}; !slices.Equal(got, want) {
 		t.Errorf("out of band %q, want %q", got, want)
 	}
 	// The fry screen does not show it, but its recall list changed.
-	p = parse(t, Message(fry, event(orders.EventRecalled, o, rail)))
-	if len(p.partials) != 0 {
-		t.Errorf("fry screen partials %q", p.partialSpecs())
+	p = parse(t, Message(fry, e))
+	if got, want := p.partialSpecs(), []string{"#recall-3 delete"}; !slices.Equal(got, want) {
+		t.Errorf("fry screen partials %q, want %q", got, want)
 	}
-	if got, want := p.oobIDs(), []string{"recall-list=true", "recall-count=true", "recall-last-form=true"}; !slices.Equal(got, want) {
+	if got, want := p.oobIDs(), []string{"recall-count=true", "recall-last-form=true"}; !slices.Equal(got, want) {
 		t.Errorf("fry out of band %q, want %q", got, want)
 	}
 }
@@ -247,8 +285,8 @@ func TestMessageRecalled(t *testing.T) {
 // given extra classes, and returns it.
 func morphed(t *testing.T, p parsed, o orders.Order, classes ...string) *html.Node {
 	t.Helper()
-	if len(p.partials) != 0 {
-		t.Errorf("partials %q, want none", p.partialSpecs())
+	if got := p.railSpecs(); len(got) != 0 {
+		t.Errorf("partials %q, want none on the rail", got)
 	}
 	n := p.oobByID(TicketID(o.ID))
 	if n == nil {
@@ -305,9 +343,9 @@ func TestMessageStationDone(t *testing.T) {
 	// Grill: the ticket leaves, the grill's all-day count drops.
 	p = parse(t, Message(grill, e))
 	morphed(t, p, o, "leaving")
-	ad := p.oobByID("all-day")
+	ad := p.oobByID(allDayID("Hamburger"))
 	if ad == nil {
-		t.Fatalf("grill out of band %q, want the all-day panel", p.oobIDs())
+		t.Fatalf("grill out of band %q, want its hamburgers", p.oobIDs())
 	}
 	if got := allDayLines(t, ad); !slices.Equal(got, []string{"2 Hamburger | 2 HAMBURGER"}) {
 		t.Errorf("grill all day %q", got)
@@ -324,28 +362,36 @@ func TestMessageBumped(t *testing.T) {
 	o.Status = orders.Bumped
 	rail := railFixture()
 	rail = slices.Delete(rail, 2, 3)
+	e := event(orders.EventBumped, o, rail)
+	e.Recent, e.RecentBefore = append([]orders.Order{o}, recent(20, 21)...), []int64{20, 21}
 	for _, s := range []Screen{expo, grill} {
-		p := parse(t, Message(s, event(orders.EventBumped, o, rail)))
+		p := parse(t, Message(s, e))
 		morphed(t, p, o, "leaving")
-		for _, id := range []string{"all-day", "recall-list", "recall-count"} {
-			if p.oobByID(id) == nil {
-				t.Errorf("%q: no %s out of band in %q", s.Station, id, p.oobIDs())
-			}
+		if got := p.targeting("#all-day-"); len(got) == 0 && p.oobByID(allDayID("Hamburger")) == nil {
+			t.Errorf("%q: the all-day panel does not change", s.Station)
+		}
+		// One entry joins the top of the recall list.
+		if got, want := p.targeting("#recall-"), []string{"#recall-20 beforebegin"}; !slices.Equal(got, want) {
+			t.Errorf("%q: recall partials %q, want %q", s.Station, got, want)
+		}
+		if p.oobByID("recall-count") == nil || p.oobByID("recall-list") != nil {
+			t.Errorf("%q: out of band %q, want the count and not the list", s.Station, p.oobIDs())
 		}
 		if strings.Contains(p.raw, "swap:") {
 			t.Error("uses an htmx swap delay")
 		}
 	}
 	// Fry never showed it; its recall list changed all the same.
-	p := parse(t, Message(fry, event(orders.EventBumped, o, rail)))
-	if got, want := p.oobIDs(), []string{"recall-list=true", "recall-count=true", "recall-last-form=true"}; !slices.Equal(got, want) || len(p.partials) != 0 {
-		t.Errorf("fry out of band %q, want %q", got, want)
+	p := parse(t, Message(fry, e))
+	if got, want := p.oobIDs(), []string{"recall-count=true", "recall-last-form=true"}; !slices.Equal(got, want) || !slices.Equal(p.partialSpecs(), []string{"#recall-20 beforebegin"}) {
+		t.Errorf("fry: partials %q, out of band %q, want %q", p.partialSpecs(), got, want)
 	}
 	// Nor does the grill once it is done with it.
 	o.Done = []orders.Station{orders.Grill}
-	p = parse(t, Message(grill, event(orders.EventBumped, o, rail)))
-	if p.oobByID(TicketID(3)) != nil || p.oobByID("all-day") != nil {
-		t.Errorf("grill, done: out of band %q", p.oobIDs())
+	e.Order = o
+	p = parse(t, Message(grill, e))
+	if p.oobByID(TicketID(3)) != nil || len(p.targeting("#all-day-")) != 0 {
+		t.Errorf("grill, done: out of band %q, partials %q", p.oobIDs(), p.partialSpecs())
 	}
 }
 
@@ -353,14 +399,26 @@ func TestMessageCancelled(t *testing.T) {
 	o := mk(4, orders.Grill)
 	o.Status = orders.Cancelled
 	rail := railFixture()[:3]
+	e := event(orders.EventCancelled, o, rail)
+	e.RecentBefore = nil // the recall list was empty
 	for _, s := range []Screen{expo, grill} {
-		p := parse(t, Message(s, event(orders.EventCancelled, o, rail)))
+		p := parse(t, Message(s, e))
 		n := morphed(t, p, o, "leaving", "voided")
 		if got := text(onlyTestID(t, n, "void-stamp")); got != "VOID" {
 			t.Errorf("void stamp %q", got)
 		}
-		if got := p.oobIDs(); !slices.Equal(got, []string{"ticket-4=outerMorph", "all-day=true", "recall-list=true", "recall-count=true", "recall-last-form=true"}) {
+		// One hamburger less: on the expo screen it moves to the end of
+		// the all-day panel, on the grill's it stays in place.
+		ham := "#" + allDayID("Hamburger")
+		if got := p.targeting("#all-day-"); s == expo && !slices.Equal(got, []string{ham + " delete", "#all-day-items beforeend"}) ||
+			s == grill && (len(got) != 0 || p.oobByID(allDayID("Hamburger")) == nil) {
+			t.Errorf("%q: all-day partials %q, out of band %q", s.Station, got, p.oobIDs())
+		}
+		if got := p.oobIDs(); !slices.Contains(got, "ticket-4=outerMorph") || !slices.Contains(got, "recall-count=true") || slices.Contains(got, "recall-list=true") {
 			t.Errorf("%q: out of band %q", s.Station, got)
+		}
+		if got, want := p.targeting("#recall-"), []string{"#recall-none delete", "#recall-list beforeend"}; !slices.Equal(got, want) {
+			t.Errorf("%q: recall partials %q, want %q", s.Station, got, want)
 		}
 		if strings.Contains(p.raw, "swap:") {
 			t.Error("uses an htmx swap delay")
@@ -368,13 +426,13 @@ func TestMessageCancelled(t *testing.T) {
 	}
 	// A void joins the recall list: the fry screen, which never showed
 	// the ticket, gets that list and nothing else.
-	p := parse(t, Message(fry, event(orders.EventCancelled, o, rail)))
-	if got := p.oobIDs(); len(p.partials) != 0 || !slices.Equal(got, []string{"recall-list=true", "recall-count=true", "recall-last-form=true"}) {
+	p := parse(t, Message(fry, e))
+	if got := p.oobIDs(); len(p.targeting("#recall-")) != 2 || len(p.partials) != 2 || !slices.Equal(got, []string{"recall-count=true", "recall-last-form=true"}) {
 		t.Errorf("fry screen: partials %q, out of band %q", p.partialSpecs(), got)
 	}
 	// A view-only screen has no Recall button to update.
-	p = parse(t, Message(Screen{ViewOnly: true}, event(orders.EventCancelled, o, rail)))
-	if p.oobByID("recall-last-form") != nil || p.oobByID("recall-list") == nil {
+	p = parse(t, Message(Screen{ViewOnly: true}, e))
+	if p.oobByID("recall-last-form") != nil || p.oobByID("recall-count") == nil {
 		t.Errorf("view-only screen: out of band %q", p.oobIDs())
 	}
 }

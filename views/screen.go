@@ -191,10 +191,16 @@ func (s Screen) allDay(os []orders.Order) []allDayItem {
 	for name, n := range counts {
 		out = append(out, allDayItem{Name: name, N: n})
 	}
-	slices.SortFunc(out, func(a, b allDayItem) int {
+	sortAllDay(out)
+	return out
+}
+
+// sortAllDay sorts the all-day panel's entries: the most first, then by
+// name.
+func sortAllDay(items []allDayItem) {
+	slices.SortFunc(items, func(a, b allDayItem) int {
 		return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Name, b.Name))
 	})
-	return out
 }
 
 // shown returns the orders of os that the screen shows, in order.

@@ -79,6 +79,11 @@ const allDayLines = `[...document.querySelectorAll('#all-day [data-testid=all-da
 func (tb *tab) waitAllDay(t *testing.T, want []string) {
 	t.Helper()
 	js, _ := json.Marshal(strings.Join(want, "|"))
+	defer func() {
+		if t.Failed() {
+			t.Logf("the all-day panel reads %v", eval[any](t, tb, allDayLines))
+		}
+	}()
 	tb.wait(t, "the all-day panel to read "+strings.Join(want, ", "), allDayLines+`.join('|') === `+string(js))
 }
 

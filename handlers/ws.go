@@ -1,11 +1,13 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"slices"
@@ -47,7 +49,8 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	ww := &wiredWriter{ResponseWriter: w, timeout: s.writeTimeout}
+	c, err := websocket.Accept(ww, r, &websocket.AcceptOptions{
 		OriginPatterns: s.origins,
 		// Context takeover costs about a megabyte per socket, and
 		// tickets are small: keep compression off.
@@ -65,14 +68,14 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.sockets.untrack(c)
-	if err := s.serveSocket(ctx, c, k, s.frames[k]); err != nil && !expectedClose(err) {
+	if err := s.serveSocket(ctx, c, ww.wire, k, s.frames[k]); err != nil && !expectedClose(err) {
 		s.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
 	}
 }
 
 // serveSocket runs one socket until the screen goes away, the socket fails,
 // the handler is closed or ctx is cancelled, which drops the connection.
-func (s *socketServer) serveSocket(ctx context.Context, c *websocket.Conn, k screenKind, f *frames) error {
+func (s *socketServer) serveSocket(ctx context.Context, c *websocket.Conn, w *wire, k screenKind, f *frames) error {
 	c.SetReadLimit(MaxMessageBytes)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -87,7 +90,7 @@ func (s *socketServer) serveSocket(ctx context.Context, c *websocket.Conn, k scr
 		readErr <- s.readLoop(ctx, c, k.viewOnly)
 		cancel()
 	}()
-	writeErr := s.writeLoop(ctx, c, sub, f)
+	writeErr := s.writeLoop(ctx, c, w, sub, f)
 	cancel()
 	rerr := <-readErr
 	c.CloseNow()
@@ -166,88 +169,130 @@ func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly
 	}
 }
 
+// followUp is a message to send once it is due: the removal of a leaving
+// ticket once its animation is over.
+type followUp struct {
+	due  time.Time
+	data []byte
+}
+
+// maxBatch is about how many bytes of messages a socket sends in one write
+// when it is behind; the rest follow in the next.
+const maxBatch = 256 << 10
+
 // writeLoop sends the subscription's events, and the follow-up removals of
-// leaving tickets once their animation is over, until an error.
-func (s *socketServer) writeLoop(ctx context.Context, c *websocket.Conn, sub *orders.Subscription, f *frames) error {
-	type followUp struct {
-		due  time.Time
-		data []byte
-	}
+// leaving tickets once their animation is over, until an error. It wakes
+// when events are queued, a follow-up is due or a ping, on one timer; it
+// then writes every message that is waiting, each as its own WebSocket
+// message (htmx applies one message's swaps together, finding all their
+// targets first, so messages are not merged), all of them in one write.
+func (s *socketServer) writeLoop(ctx context.Context, c *websocket.Conn, w *wire, sub *orders.Subscription, f *frames) error {
 	var pending []followUp
-	lastPing := time.Now()
+	// The first ping comes at a random point of the interval, so that
+	// screens that connected together do not all ping together.
+	nextPing := time.Now().Add(s.pingEvery/2 + rand.N(s.pingEvery/2+1))
+	timer := time.NewTimer(time.Until(nextPing))
+	defer timer.Stop()
+	more := true // the first snapshot is waiting
 	for {
-		// Send every removal that is due, oldest first, also while events
-		// keep coming.
-		now := time.Now()
-		for len(pending) > 0 && !pending[0].due.After(now) {
-			if err := s.write(ctx, c, pending[0].data); err != nil {
-				return err
+		if !more {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-sub.Ready():
+			case <-timer.C:
 			}
-			pending = pending[1:]
+		} else if ctx.Err() != nil {
+			return ctx.Err()
 		}
+		now := time.Now()
 		// Ping now and then, busy or not: a screen that vanished without
-		// closing is noticed even while ticks keep the socket busy.
-		if now.Sub(lastPing) >= s.pingEvery {
+		// closing is noticed even while messages keep the socket busy.
+		if !now.Before(nextPing) {
 			if err := s.ping(ctx, c); err != nil {
 				return err
 			}
-			lastPing = now
+			nextPing = now.Add(s.pingEvery)
 		}
-		// Wait for the next event, but no longer than until the next
-		// removal or ping is due.
-		due := lastPing.Add(s.pingEvery)
+		w.cork()
+		b, err := s.sendWaiting(c, sub, f, &pending, now)
+		if err := cmp.Or(err, w.uncork()); err != nil {
+			return err
+		}
+		more = b.more
+		if b.catchUp && sub.Overflows() > b.overflows {
+			// It fell behind again while taking the snapshot that was to
+			// catch it up: it cannot keep up. Nothing is in flight, so
+			// the close frame goes out now; the page reconnects.
+			c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
+			return errTooSlow
+		}
+		due := nextPing
 		if len(pending) > 0 && pending[0].due.Before(due) {
 			due = pending[0].due
 		}
-		wait, stop := context.WithDeadline(ctx, due)
-		e, err := sub.Next(wait)
-		stop()
-		if err != nil {
-			if ctx.Err() != nil || !errors.Is(err, context.DeadlineExceeded) {
-				return err
-			}
-			continue
-		}
-		fr := f.get(e)
-		if fr.err != nil {
-			return fr.err
-		}
-		overflows := sub.Overflows()
-		if fr.data != nil {
-			if err := s.write(ctx, c, fr.data); err != nil {
-				return err
-			}
-		}
-		if e.Kind == orders.EventSnapshot {
-			if overflows > 0 && sub.Overflows() > overflows {
-				// It fell behind again while taking the snapshot that was
-				// to catch it up: it cannot keep up. Nothing is in flight,
-				// so the close frame goes out now; the page reconnects.
-				c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
-				return errTooSlow
-			}
-			// The snapshot has no leaving tickets left to remove.
-			pending = pending[:0]
-		}
-		if fr.followUp != nil {
-			pending = append(pending, followUp{time.Now().Add(fr.delay), fr.followUp})
-			slices.SortStableFunc(pending, func(a, b followUp) int { return a.due.Compare(b.due) })
-		}
+		timer.Reset(time.Until(due))
 	}
 }
 
-// write sends one message. A screen that cannot take it within the write
-// timeout is dropped at once (the websocket package closes the connection
-// when a write's context expires); the page sees the abnormal closure,
-// reconnects and starts again from a snapshot.
-func (s *socketServer) write(ctx context.Context, c *websocket.Conn, data []byte) error {
-	wctx, cancel := context.WithTimeout(ctx, s.writeTimeout)
-	defer cancel()
-	err := c.Write(wctx, websocket.MessageText, data)
-	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-		return errTooSlow
+// batch is what sendWaiting wrote.
+type batch struct {
+	more bool // it stopped at maxBatch: more may be waiting
+	// catchUp: it holds a snapshot that brings a screen that fell behind
+	// up to date, taken when the subscription had fallen behind overflows
+	// times.
+	catchUp   bool
+	overflows int
+}
+
+// sendWaiting writes the follow-ups due at now and the messages of the
+// events waiting, oldest first, up to about maxBatch bytes.
+func (s *socketServer) sendWaiting(c *websocket.Conn, sub *orders.Subscription, f *frames, pending *[]followUp, now time.Time) (batch, error) {
+	var b batch
+	written := 0
+	for len(*pending) > 0 && !(*pending)[0].due.After(now) {
+		if err := write(c, (*pending)[0].data); err != nil {
+			return b, err
+		}
+		written += len((*pending)[0].data)
+		*pending = (*pending)[1:]
 	}
-	return err
+	for written < maxBatch {
+		e, ok, err := sub.TryNext()
+		if err != nil || !ok {
+			return b, err
+		}
+		fr := f.get(e)
+		if fr.err != nil {
+			return b, fr.err
+		}
+		if e.Kind == orders.EventSnapshot {
+			// Counted once it is rendered: what it must outpace is the
+			// write.
+			b.overflows = sub.Overflows()
+			b.catchUp = b.overflows > 0
+			// The snapshot has no leaving tickets left to remove.
+			*pending = (*pending)[:0]
+		}
+		if fr.data != nil {
+			if err := write(c, fr.data); err != nil {
+				return b, err
+			}
+			written += len(fr.data)
+		}
+		if fr.followUp != nil {
+			*pending = append(*pending, followUp{now.Add(fr.delay), fr.followUp})
+			slices.SortStableFunc(*pending, func(a, b followUp) int { return a.due.Compare(b.due) })
+		}
+	}
+	b.more = true
+	return b, nil
+}
+
+// write writes one message to a corked wire, which takes it at once: the
+// wire's uncork bounds the time the screen has to take it.
+func write(c *websocket.Conn, data []byte) error {
+	return c.Write(context.Background(), websocket.MessageText, data)
 }
 
 // ping checks that an idle screen is still there.

@@ -26,6 +26,7 @@ type wire struct {
 	held    chan struct{} // a held write is waiting
 	release chan struct{} // lets one held write go
 	pings   atomic.Int64  // ping frames written
+	writes  atomic.Int64  // writes of anything but pings
 	closed  chan struct{} // closed when a connection is closed
 
 	mu   sync.Mutex
@@ -73,6 +74,8 @@ func (c *wireConn) Write(p []byte) (int, error) {
 	// Each frame is flushed on its own, so a ping is one write of its own.
 	if len(p) > 0 && p[0] == 0x89 {
 		w.pings.Add(1)
+	} else if len(p) > 0 {
+		w.writes.Add(1)
 	}
 	if hold {
 		w.held <- struct{}{}
@@ -268,4 +271,86 @@ func TestPingsDropASilentScreen(t *testing.T) {
 	}
 	// What it reads now ends in a lost connection.
 	readUntilLost(t, c)
+}
+
+// bigOrder is an order whose ticket makes a message of about 30 KB.
+func bigOrder() orders.NewOrder {
+	o := orders.NewOrder{Destination: orders.DiningRoom}
+	for i := range 60 {
+		o.Items = append(o.Items, orders.Item{Quantity: 1, Name: fmt.Sprintf("Hamburger %d", i), Station: orders.Grill,
+			Modifiers: []string{"no onion", "no tomato"}})
+	}
+	return o
+}
+
+// TestOneWritePerMessage checks that a message leaves in one write to the
+// connection, small or far larger than the 4 KB buffer the websocket
+// package writes through.
+func TestOneWritePerMessage(t *testing.T) {
+	w := newWire("")
+	r := newWireRig(t, handlers.Options{}, w)
+	c := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, c)
+	for _, n := range []orders.NewOrder{
+		{Destination: orders.Takeout, Items: []orders.Item{{Quantity: 1, Name: "Hamburger", Station: orders.Grill}}},
+		bigOrder(),
+	} {
+		before := w.writes.Load()
+		o, _, err := r.board.Place(t.Context(), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+		_, data, err := c.Read(ctx)
+		cancel()
+		if err != nil || !bytes.Contains(data, []byte(fmt.Sprintf(`id="ticket-%d"`, o.ID))) {
+			t.Fatalf("read: %v, %.100s", err, data)
+		}
+		if got := w.writes.Load() - before; got != 1 {
+			t.Errorf("a message of %d bytes took %d writes, want 1", len(data), got)
+		}
+	}
+}
+
+// TestHeldBackSocketCatchesUpInOneWrite holds the server's write of one
+// order's message while nine more orders are placed: once released, the
+// nine messages leave together in one write, each a message of its own,
+// and the screen ends with every ticket.
+func TestHeldBackSocketCatchesUpInOneWrite(t *testing.T) {
+	w := newWire(`id="ticket-1"`)
+	r := newWireRig(t, handlers.Options{}, w)
+	c := dial(t, wsURL(r.srv.URL)+"/ws")
+	read(t, c)
+	before := w.writes.Load()
+	r.place(t)
+	select {
+	case <-w.held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first order's message was not written")
+	}
+	const events = 10
+	for range events - 1 {
+		r.place(t)
+	}
+	w.mu.Lock()
+	w.marker = nil
+	w.mu.Unlock()
+	close(w.release)
+	var got []string
+	for len(got) < events {
+		m := read(t, c)
+		for _, p := range m.partials {
+			got = append(got, ids(p.tickets)...)
+		}
+	}
+	var want []string
+	for _, o := range r.board.Open() {
+		want = append(want, fmt.Sprintf("ticket-%d", o.ID))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("tickets %q, want %q", got, want)
+	}
+	if n := w.writes.Load() - before; n != 2 {
+		t.Errorf("%d events took %d writes, want 2: the held one, then the rest together", events, n)
+	}
 }

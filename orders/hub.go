@@ -195,10 +195,32 @@ func (s *Subscription) push(e *Event) {
 // earlier are skipped.
 func (s *Subscription) Next(ctx context.Context) (Event, error) {
 	for {
+		e, ok, err := s.TryNext()
+		if ok || err != nil {
+			return e, err
+		}
+		select {
+		case <-s.ready:
+		case <-ctx.Done():
+			return Event{}, ctx.Err()
+		}
+	}
+}
+
+// Ready returns a channel that receives a value after events are queued
+// or the subscription is closed: then TryNext has something to say. It
+// may also receive when TryNext finds nothing (an event that a snapshot
+// covered). One goroutine waits on it at a time, the one calling TryNext.
+func (s *Subscription) Ready() <-chan struct{} { return s.ready }
+
+// TryNext is Next without the wait: it returns the next event and true, or
+// false when no event is waiting, or ErrClosed.
+func (s *Subscription) TryNext() (Event, bool, error) {
+	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
-			return Event{}, ErrClosed
+			return Event{}, false, ErrClosed
 		}
 		if s.stale {
 			s.stale = false
@@ -214,7 +236,7 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 			}
 			s.started = true
 			s.seen = snap.Version
-			return snap, nil
+			return snap, true, nil
 		}
 		for s.n > 0 {
 			e := s.buf[s.head]
@@ -226,14 +248,10 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 			}
 			s.mu.Unlock()
 			s.seen = e.Version
-			return *e, nil
+			return *e, true, nil
 		}
 		s.mu.Unlock()
-		select {
-		case <-s.ready:
-		case <-ctx.Done():
-			return Event{}, ctx.Err()
-		}
+		return Event{}, false, nil
 	}
 }
 

@@ -285,6 +285,8 @@ type proxy struct {
 
 	mu       sync.Mutex
 	refusing bool
+	paused   bool
+	resumed  *sync.Cond // signalled when paused turns false
 	conns    map[net.Conn]struct{}
 	wg       sync.WaitGroup
 }
@@ -297,6 +299,7 @@ func newProxy(t *testing.T, serverURL string) *proxy {
 	}
 	u, _ := url.Parse(serverURL)
 	p := &proxy{url: "http://" + ln.Addr().String() + "/", host: ln.Addr().String(), target: u.Host, ln: ln, conns: map[net.Conn]struct{}{}}
+	p.resumed = sync.NewCond(&p.mu)
 	p.wg.Go(p.accept)
 	t.Cleanup(func() {
 		// Refusing first closes a connection accepted at the same time as
@@ -329,8 +332,8 @@ func (p *proxy) accept() {
 		}
 		p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 		p.mu.Unlock()
-		pipe := func(dst, src net.Conn) {
-			io.Copy(dst, src)
+		pipe := func(to io.Writer, dst, src net.Conn) {
+			io.Copy(to, src)
 			dst.Close()
 			src.Close()
 			p.mu.Lock()
@@ -338,15 +341,43 @@ func (p *proxy) accept() {
 			delete(p.conns, src)
 			p.mu.Unlock()
 		}
-		p.wg.Go(func() { pipe(up, c) })
-		p.wg.Go(func() { pipe(c, up) })
+		p.wg.Go(func() { pipe(up, up, c) })
+		p.wg.Go(func() { pipe(pausable{c, p}, c, up) })
 	}
+}
+
+// pause stops what the server sends from reaching the browser, holding
+// it, until pause(false): a screen on a network that stalls.
+func (p *proxy) pause(on bool) {
+	p.mu.Lock()
+	p.paused = on
+	p.mu.Unlock()
+	if !on {
+		p.resumed.Broadcast()
+	}
+}
+
+// pausable is a connection to the browser whose writes wait while the
+// proxy is paused.
+type pausable struct {
+	net.Conn
+	p *proxy
+}
+
+func (c pausable) Write(b []byte) (int, error) {
+	c.p.mu.Lock()
+	for c.p.paused && !c.p.refusing {
+		c.p.resumed.Wait()
+	}
+	c.p.mu.Unlock()
+	return c.Conn.Write(b)
 }
 
 func (p *proxy) refuse(on bool) {
 	p.mu.Lock()
 	p.refusing = on
 	p.mu.Unlock()
+	p.resumed.Broadcast()
 }
 
 // drop closes every open connection at once.

@@ -39,8 +39,10 @@ import (
 //     Bumped also sends the recall list, to every screen.
 //   - cancelled: the ticket morphed with classes leaving and voided: a VOID
 //     stamp across it for about 3 s, then the exit animation.
-//   - tick: every timer s shows, <span id="age-{ID}" class="age [warn|late]"
-//     hx-swap-oob="true">m:ss</span>.
+//   - tick: the header's clock when the minute turned (e.NewMinute), and
+//     the recall list with its count and Recall button when orders left it
+//     (e.Expired); never the tickets' ages. Every ticket a message sends carries its age at e.Now (see
+//     Ticket), and the page's clocks run on from there by themselves.
 //
 // The all-day panel (<aside id="all-day">), the recall list (<ol
 // id="recall-list">) and its count (<span id="recall-count">) are sent with
@@ -148,8 +150,7 @@ func planFor(s Screen, e orders.Event) plan {
 			p.morph, p.allDay = morphVoided, true
 		}
 	case orders.EventTick:
-		p.ages, p.clock = s.shown(e.Orders), e.NewMinute
-		p.recall = e.Expired
+		p.clock, p.recall = e.NewMinute, e.Expired
 	}
 	return p
 }
@@ -196,7 +197,7 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(e.Order.ID)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 158, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 159, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -322,7 +323,7 @@ func insertPartial(before int64) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(before)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 197, Col: 48}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 198, Col: 48}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
 			if templ_7745c5c3_Err != nil {
@@ -371,7 +372,7 @@ func removeMessage(id int64) templ.Component {
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(id) + ".leaving").Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 206, Col: 56}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 207, Col: 56}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 		if templ_7745c5c3_Err != nil {

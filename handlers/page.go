@@ -16,9 +16,11 @@ import (
 // sounds and socket, and run no inline script but its own (allowed by its
 // hash). htmx evaluates the page's own hx-on handlers, trigger filters and
 // js: values (the bump-bar keys, the connection banner) with Function,
-// hence 'unsafe-eval'; every text the page shows is escaped, so no order
-// can add such attributes.
-var contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; " +
+// hence 'unsafe-eval'. Style attributes are allowed (style-src-attr, and
+// no <style> element): each ticket carries its clock's custom properties
+// in one, numbers the server writes. Every text the page shows is escaped,
+// so no order can add attributes of its own.
+var contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; " +
 	"script-src 'self' 'unsafe-eval' " + views.ScriptHash() + "; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
 
 // handlePage serves the full page with every open ticket already in the

@@ -411,12 +411,13 @@ func orderIDs(os []Order) []int64 {
 	return ids
 }
 
-// Tick announces that time passed, so that screens can show the tickets'
-// new ages and the server's clock. Call it every second or so. It
-// publishes an EventTick while tickets are open, when orders leave the
-// recall list, and when the minute of the board's clock is another than
-// at the last tick it published (or at the board's start), so that a
-// quiet rail's clock moves too; otherwise it does nothing.
+// Tick announces what the passing of time changes on the board's screens:
+// it publishes an EventTick when orders leave the recall list (Expired) or
+// when the minute of the board's clock is another than at the last tick it
+// published, or at the board's start (NewMinute), so that the header's
+// clock moves; otherwise it does nothing. Tickets' ages are not its
+// concern: every ticket carries its age at render and the page counts on
+// from there. Call it every second or so (see Ticker).
 func (b *Board) Tick() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -424,7 +425,7 @@ func (b *Board) Tick() {
 	minute := now.Truncate(time.Minute)
 	expired := b.prune(now)
 	newMinute := !minute.Equal(b.tickMinute)
-	if len(b.open) > 0 || expired || newMinute {
+	if expired || newMinute {
 		b.tickMinute = minute
 		b.publish(Event{Kind: EventTick, Expired: expired, NewMinute: newMinute})
 	}
@@ -451,7 +452,10 @@ func closedAt(o Order) time.Time {
 	return time.Time{}
 }
 
-// Ticker calls Tick every interval until ctx is done.
+// Ticker calls Tick every interval until ctx is done. A second keeps the
+// recall list's expiry and the header's minute within a second of the
+// board's clock; a tick that changes nothing costs a lock and a look at the
+// recall list, and publishes nothing.
 func (b *Board) Ticker(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()

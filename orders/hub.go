@@ -26,7 +26,8 @@ const (
 	// order done, or took that back; Item is its index.
 	EventItemDone   EventKind = "item-done"
 	EventItemUndone EventKind = "item-undone"
-	// EventTick: time passed. It changes nothing but the tickets' ages.
+	// EventTick: time passed: orders left the recall list (Expired) or the
+	// clock's minute turned (NewMinute). Tickets' ages are not sent.
 	EventTick EventKind = "tick"
 )
 

@@ -13,9 +13,12 @@
 // Every component is a pure function of its arguments and escapes all text it
 // is given. Tickets' ages are measured against the server's time passed in
 // (PageData.Now, orders.Event.Now), never a screen's clock. The page links the
-// stylesheet assets/rail.css, htmx 4 and its hx-ws extension; it has no
-// inline style and one inline script of its own, which ScriptHash allows in
-// a Content-Security-Policy, and needs 'unsafe-eval' in script-src for
+// stylesheet assets/rail.css, htmx 4 and its hx-ws extension; its only
+// inline styles are the tickets' style attributes, which hold the custom
+// properties from which rail.css runs each timer in the page (so a
+// Content-Security-Policy needs style-src-attr 'unsafe-inline', and no
+// <style> element is allowed), and it has one inline script of its own,
+// which ScriptHash allows, and needs 'unsafe-eval' in script-src for
 // htmx's hx-on, trigger filters and js: values.
 //
 // DOM contract: the rail is <div id="rail" class="rail">, whose only children
@@ -25,7 +28,10 @@
 //	         id="ticket-{ID}" data-order-id="{ID}" data-status="{Status}" data-parts="{N}">
 //
 // holding one <div class="ticket-part" data-part="{n}"> per column (see
-// parts.go), and its timer is <span id="age-{ID}" class="age [warn|late]">.
+// parts.go), and its timer is <span id="age-{ID}" class="age [warn|late]">
+// holding <span class="age-text">m:ss</span>, the age at render; the
+// article's style attribute holds --age, --to-warn and --to-late (see
+// Screen.clockStyle).
 // Inner parts of a ticket carry a data-testid: store, placed, number, age,
 // destination (upper case, with data-destination), rush, recalled, status,
 // fire, allergy, continued, item (with data-station, data-index and

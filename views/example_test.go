@@ -30,7 +30,7 @@ func ExampleTicket() {
 	fmt.Println(html[:strings.Index(html, ">")+1])
 	fmt.Println(strings.Contains(html, `id="age-7"`), strings.Contains(html, "6:30"))
 	// Output:
-	// <article class="ticket status-fired" id="ticket-7" data-order-id="7" data-status="fired" data-parts="1">
+	// <article class="ticket status-fired" id="ticket-7" data-order-id="7" data-status="fired" data-parts="1" style="--age:-390000ms;--to-warn:-90000ms;--to-late:90000ms;">
 	// true true
 }
 

@@ -20,7 +20,9 @@ import (
 // event e: HTML fragments that htmx's hx-ws extension swaps into the page.
 // It renders nothing at all (empty output) when e changes nothing s shows;
 // don't send an empty message. Every message is a sequence of top-level
-// elements, so messages stay valid when concatenated.
+// elements, so messages stay well-formed when concatenated (though htmx,
+// which finds every target of a message before it swaps any, would not
+// apply two messages joined as it applies them one after the other).
 //
 //   - snapshot: <hx-partial hx-target="#rail" hx-swap="innerHTML"> with
 //     every ticket s shows, then the all-day panel, the recall list and its
@@ -40,8 +42,10 @@ import (
 //     entries that changed; see FollowUp.
 //   - cancelled: the ticket morphed with classes leaving and voided: a VOID
 //     stamp across it for about 3 s, then the exit animation.
-//   - tick: every timer s shows, <span id="age-{ID}" class="age [warn|late]"
-//     hx-swap-oob="true">m:ss</span>.
+//   - tick: the header's clock when the minute turned (e.NewMinute), and
+//     the recall entries that expired (e.Expired); never the tickets' ages.
+//     Every ticket a message sends carries its age at e.Now (see Ticket),
+//     and the page's clocks run on from there by themselves.
 //
 // Only a snapshot sends the all-day panel (<aside id="all-day">) and the
 // recall list (<ol id="recall-list">) whole. Otherwise the entries that
@@ -101,22 +105,21 @@ func (m morph) classes() string {
 
 // plan is what one message does on one screen.
 type plan struct {
-	snapshot bool           // replace the rail's tickets
-	remove   bool           // delete the order's old node first
-	insert   bool           // hang the order's ticket in front of before
-	before   int64          // 0: at the end of the rail
-	morph    morph          // how to morph the order's ticket
-	ages     []orders.Order // whose timers to update
-	allDay   bool           // replace the all-day panel
-	allDayD  allDayDelta    // or change these entries of it
-	recall   bool           // replace the recall list
-	recallD  *recallDelta   // or change these entries of it
-	banner   bool           // hide the connection banner
-	clock    bool           // replace the header's clock
+	snapshot bool         // replace the rail's tickets
+	remove   bool         // delete the order's old node first
+	insert   bool         // hang the order's ticket in front of before
+	before   int64        // 0: at the end of the rail
+	morph    morph        // how to morph the order's ticket
+	allDay   bool         // replace the all-day panel
+	allDayD  allDayDelta  // or change these entries of it
+	recall   bool         // replace the recall list
+	recallD  *recallDelta // or change these entries of it
+	banner   bool         // hide the connection banner
+	clock    bool         // replace the header's clock
 }
 
 func (p plan) empty() bool {
-	return !p.snapshot && !p.remove && !p.insert && p.morph == morphNone && len(p.ages) == 0 &&
+	return !p.snapshot && !p.remove && !p.insert && p.morph == morphNone &&
 		!p.allDay && p.allDayD.empty() && !p.recall && p.recallD == nil && !p.banner && !p.clock
 }
 
@@ -164,7 +167,7 @@ func planFor(s Screen, e orders.Event) plan {
 			}
 		}
 	case orders.EventTick:
-		p.ages, p.clock = s.shown(e.Orders), e.NewMinute
+		p.clock = e.NewMinute
 	}
 	if e.Kind != orders.EventSnapshot {
 		p.changesRecall(e)
@@ -214,7 +217,7 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(e.Order.ID)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 176, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 179, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -251,12 +254,6 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 		}
 		if p.morph != morphNone {
 			templ_7745c5c3_Err = ticket(s, e.Now, e.Order, p.morph.classes(), templ.Attributes{"hx-swap-oob": "outerMorph"}).Render(ctx, templ_7745c5c3_Buffer)
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-		}
-		for _, o := range p.ages {
-			templ_7745c5c3_Err = timer(s, e.Now, o, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
+
 	"github.com/ticketrail/ticketrail/orders"
 )
 
@@ -132,6 +134,18 @@ func (s Screen) timerClass(d time.Duration) string {
 		return "age " + c
 	}
 	return "age"
+}
+
+// clockStyle is the style attribute of the ticket of o rendered at now:
+// the custom properties from which rail.css runs its timer in the page,
+// in milliseconds, e.g. "--age:-83412ms;--to-warn:216588ms;--to-late:396588ms;".
+// --age is the timer's animation delay, minus its age; --to-warn and
+// --to-late are the delays until it turns amber and red, negative once it
+// has. It holds nothing but numbers, so it is safe in an attribute.
+func (s Screen) clockStyle(now time.Time, o orders.Order) templ.SafeCSS {
+	a := age(now, o).Truncate(time.Millisecond)
+	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) + "ms" }
+	return templ.SafeCSS("--age:" + ms(-a) + ";--to-warn:" + ms(s.warnAfter()-a) + ";--to-late:" + ms(s.lateAfter()-a) + ";")
 }
 
 // ageID is the id of the timer on the ticket of the order with the given ID.

@@ -6,7 +6,8 @@ import (
 )
 
 // railScript is the kitchen page's only script of its own, inline, for what
-// only the browser can know: which tickets are in view.
+// only the browser can know: which tickets are in view, and when a ticket
+// was sent again.
 //
 //   - Slots: each ticket whose first part is wholly inside the rail's view
 //     gets data-slot="1" to "9" in rail order and a badge <b class="slot"
@@ -22,7 +23,14 @@ import (
 //     itself otherwise (overflow-anchor: none in rail.css).
 //   - Sound: the sound control switches chimes on and off for this screen
 //     (kept in localStorage); with it on, a ticket that arrives plays one
-//     chime and a timer that turns late another.
+//     chime, and a ticket that turns late while shown another: its
+//     rail-clock-late animation (rail.css) starts at its threshold, not
+//     already past it as on a ticket that was late when rendered.
+//   - Clocks: a ticket that a message sends again keeps its node (morphed),
+//     and its clock animations keep their start, so a new delay alone
+//     would count the time shown twice. When a ticket's style attribute
+//     changes, its clock animations start again (currentTime 0) from the
+//     delays it now holds: the server's age at the new render.
 //
 // Everything is recomputed after every change to the rail (a
 // MutationObserver, before the browser paints), on scroll and on resize,
@@ -34,7 +42,7 @@ if (!rail) return;
 const $ = s => document.querySelector(s);
 const before = $('[data-testid=more-before]'), after = $('[data-testid=more-after]');
 const soundButton = $('[data-testid=sound]');
-let selected = null, selectedAt = 0, late = null, sound = false;
+let selected = null, selectedAt = 0, sound = false;
 
 // visible returns the tickets whose first part lies in the rail's view,
 // and how many are before and after them. It measures layout boxes, which
@@ -112,22 +120,30 @@ function play(name) {
 	a.play().catch(() => {});
 }
 
-function chimes(records) {
+function arrivals(records) {
 	let arrived = false;
 	for (const r of records) for (const n of r.addedNodes) {
 		if (n.nodeType !== 1 || !n.matches('.ticket.arriving')) continue;
 		arrived = true;
 		if (n.matches('.rush, .recalled')) show(n);
 	}
-	const now = new Set([...rail.querySelectorAll('.ticket:not(.leaving) .age.late')].map(e => e.id));
-	const newly = late && [...now].some(id => !late.has(id));
-	late = now;
 	if (arrived) play('arrive');
-	else if (newly) play('late');
 }
 
-new MutationObserver(records => { chimes(records); layout(); })
-	.observe(rail, {childList: true, subtree: true, attributes: true, attributeFilter: ['class']});
+function clocks(records) {
+	for (const r of records) {
+		if (r.attributeName !== 'style' || !r.target.matches('.ticket')) continue;
+		for (const a of r.target.getAnimations({subtree: true})) {
+			if (a.animationName && a.animationName.startsWith('rail-clock-')) a.currentTime = 0;
+		}
+	}
+}
+
+new MutationObserver(records => { clocks(records); arrivals(records); layout(); })
+	.observe(rail, {childList: true, subtree: true, attributes: true, attributeFilter: ['class', 'style']});
+rail.addEventListener('animationstart', e => {
+	if (e.animationName === 'rail-clock-late' && e.elapsedTime < 0.5 && !e.target.matches('.leaving')) play('late');
+});
 new ResizeObserver(layout).observe(rail);
 rail.addEventListener('scroll', () => requestAnimationFrame(layout), {passive: true});
 for (const [el, dir] of [[before, -1], [after, 1]]) if (el) el.addEventListener('click', () => page(dir));
@@ -168,7 +184,6 @@ if (soundButton) {
 		play('arrive');
 	});
 }
-chimes([]);
 layout();
 })();`
 

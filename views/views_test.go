@@ -3,6 +3,7 @@ package views
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -380,6 +381,50 @@ func TestTimer(t *testing.T) {
 		// The timer is in the ticket's head.
 		if !isAncestor(onlyClass(t, n, "ticket-head"), age) {
 			t.Error("timer is not in the ticket's head")
+		}
+	}
+}
+
+// TestTicketClock renders tickets at a given server time and reads their
+// clocks' custom properties: the negative age at render and the delays
+// until amber and red, to the millisecond, negative once past, from the
+// screen's thresholds. The server's text and class agree with them.
+func TestTicketClock(t *testing.T) {
+	placed := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	o := sampleOrder()
+	o.PlacedAt = placed
+	quick := Screen{Store: store, WarnAfter: 2 * time.Second, LateAfter: 3500 * time.Millisecond}
+	for _, tc := range []struct {
+		s                  Screen
+		age                time.Duration
+		wantAge, warn, lat string
+		text, class        string
+	}{
+		{expo, 0, "0ms", "300000ms", "480000ms", "0:00", ""},
+		{expo, 83412 * time.Millisecond, "-83412ms", "216588ms", "396588ms", "1:23", ""},
+		{expo, 5*time.Minute + 1500*time.Microsecond, "-300001ms", "-1ms", "179999ms", "5:00", "warn"},
+		{grill, 75*time.Minute + 3*time.Second, "-4503000ms", "-4203000ms", "-4023000ms", "75:03", "late"},
+		{quick, 1999 * time.Millisecond, "-1999ms", "1ms", "1501ms", "0:01", ""},
+		{quick, 3 * time.Second, "-3000ms", "-1000ms", "500ms", "0:03", "warn"},
+		{expo, -30 * time.Second, "0ms", "300000ms", "480000ms", "0:00", ""}, // a point of sale's clock ahead of the board's
+	} {
+		now := placed.Add(tc.age)
+		n := one(t, Ticket(tc.s, now, o))
+		props := map[string]string{}
+		for _, decl := range strings.Split(strings.TrimSuffix(attrOr(n, "style"), ";"), ";") {
+			name, value, _ := strings.Cut(decl, ":")
+			props[name] = value
+		}
+		want := map[string]string{"--age": tc.wantAge, "--to-warn": tc.warn, "--to-late": tc.lat}
+		if !maps.Equal(props, want) {
+			t.Errorf("age %v on %s: clock %v, want %v", tc.age, tc.s.name(), props, want)
+		}
+		age := onlyTestID(t, n, "age")
+		if got := text(age); got != tc.text {
+			t.Errorf("age %v: text %q, want %q", tc.age, got, tc.text)
+		}
+		if got := attrOr(age, "class"); got != strings.TrimSpace("age "+tc.class) {
+			t.Errorf("age %v: class %q, want age %s", tc.age, got, tc.class)
 		}
 	}
 }

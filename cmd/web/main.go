@@ -185,7 +185,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var background sync.WaitGroup
 	demoCtx, stopDemo := context.WithCancel(ctx)
 	defer stopDemo()
-	// Tickets' ages move on every screen with one tick a second.
+	// The header's clock and the recall list's expiry move with a tick a
+	// second; tickets' ages run in the page and need none.
 	background.Go(func() { board.Ticker(demoCtx, time.Second) })
 	if cfg.demo {
 		gen := orders.NewGenerator(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))

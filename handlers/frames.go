@@ -39,13 +39,14 @@ type frame struct {
 	second  int64 // a snapshot's time, in whole seconds: its ages go stale
 	once    sync.Once
 	// data is the message; empty when the event changes nothing the
-	// screen shows.
-	data []byte
+	// screen shows. wire is data as a WebSocket frame.
+	data, wire []byte
 	// followUp, if not nil, is a message to send after delay: the removal
-	// of a ticket once its leaving animation is over.
-	followUp []byte
-	delay    time.Duration
-	err      error
+	// of a ticket once its leaving animation is over; followUpWire is its
+	// frame.
+	followUp, followUpWire []byte
+	delay                  time.Duration
+	err                    error
 }
 
 func newFrames(s views.Screen, renders *atomic.Int64) *frames {
@@ -84,6 +85,12 @@ func (fr *frame) render(f *frames, e orders.Event) {
 	}
 	if len(bytes.TrimSpace(fr.data)) == 0 {
 		fr.data = nil
+	}
+	if fr.data != nil {
+		fr.wire = textFrame(fr.data)
+	}
+	if fr.followUp != nil {
+		fr.followUpWire = textFrame(fr.followUp)
 	}
 }
 

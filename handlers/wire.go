@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"net"
 	"net/http"
@@ -10,42 +12,44 @@ import (
 	"time"
 )
 
-// wire is the connection under one screen's socket. The websocket package
-// writes each frame through the 4 KB buffer that net/http hands over, and
-// flushes it whenever it fills, so a message of a few kilobytes left in
-// two or three write system calls. While the wire is corked it keeps what
-// is written, and uncork sends it all in one write: one message, or every
-// message a screen was behind, leaves in one system call. Frames the
-// websocket package writes by itself while the wire is not corked (pongs,
-// the close handshake) go straight through.
+// wire is the connection under one screen's socket. The socket's writer
+// puts whole WebSocket frames on it, rendered once and shared by every
+// socket of a kind of screen: while the wire is corked it keeps them, and
+// uncork sends them all in one write system call (writev, without copying
+// them), so one message, or every message a screen was behind, leaves in
+// one write. Through the websocket package only the frames it writes by
+// itself pass (pings, pongs, the close handshake): while corked they are
+// kept in order with the others, else they go straight through.
 type wire struct {
 	net.Conn
 	timeout time.Duration // for the one write of uncork
 
 	mu     sync.Mutex
 	corked bool
-	held   *[]byte // from heldBuffers while corked
+	out    net.Buffers // what is kept while corked
 }
 
-// heldBuffers lend the wires what they hold while corked: only sockets
-// that are writing hold one.
-var heldBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
-// maxPooledHeld is the largest buffer returned to heldBuffers; a larger one
-// (a big snapshot) is left to the garbage collector.
-const maxPooledHeld = 256 << 10
-
+// Write is where the websocket package's buffer writes.
 func (w *wire) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if !w.corked {
+		// A deadline is left from the last uncork: give this one its own.
+		if err := w.Conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
+			return 0, err
+		}
 		return w.Conn.Write(p)
 	}
-	if w.held == nil {
-		w.held = heldBuffers.Get().(*[]byte)
-	}
-	*w.held = append(*w.held, p...)
+	w.out = append(w.out, bytes.Clone(p)) // the buffer is used again
 	return len(p), nil
+}
+
+// send puts a whole frame on the corked wire. The frame is kept, not
+// copied, until uncork: it must not change.
+func (w *wire) send(frame []byte) {
+	w.mu.Lock()
+	w.out = append(w.out, frame)
+	w.mu.Unlock()
 }
 
 // cork makes the wire keep what is written until uncork.
@@ -62,32 +66,44 @@ func (w *wire) uncork() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.corked = false
-	if w.held == nil {
+	if len(w.out) == 0 {
 		return nil
 	}
-	held := w.held
-	w.held = nil
 	defer func() {
-		if cap(*held) <= maxPooledHeld {
-			*held = (*held)[:0]
-			heldBuffers.Put(held)
-		}
+		clear(w.out) // lets go of the frames
+		w.out = w.out[:0]
 	}()
-	if len(*held) == 0 {
-		return nil
-	}
 	if err := w.Conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
 		return err
 	}
-	_, err := w.Conn.Write(*held)
+	var err error
+	switch w.Conn.(type) {
+	case *net.TCPConn, *net.UnixConn:
+		v := w.out // WriteTo consumes the slice it is given
+		_, err = v.WriteTo(w.Conn)
+	default:
+		// Elsewhere net.Buffers would write each buffer on its own.
+		_, err = w.Conn.Write(bytes.Join(w.out, nil))
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return errTooSlow
 	}
-	if err != nil {
-		return err
+	return err
+}
+
+// textFrame returns p as one unmasked WebSocket text frame, as a server
+// sends it (RFC 6455, section 5.2).
+func textFrame(p []byte) []byte {
+	var head []byte
+	switch n := len(p); {
+	case n < 126:
+		head = []byte{0x81, byte(n)}
+	case n <= 0xffff:
+		head = binary.BigEndian.AppendUint16([]byte{0x81, 126}, uint16(n))
+	default:
+		head = binary.BigEndian.AppendUint64([]byte{0x81, 127}, uint64(n))
 	}
-	// What the websocket package writes by itself has no deadline.
-	return w.Conn.SetWriteDeadline(time.Time{})
+	return append(append(make([]byte, 0, len(head)+len(p)), head...), p...)
 }
 
 // wiredWriter is the http.ResponseWriter handed to websocket.Accept: its

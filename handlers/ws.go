@@ -173,7 +173,7 @@ func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly
 // ticket once its animation is over.
 type followUp struct {
 	due  time.Time
-	data []byte
+	data []byte // the frame
 }
 
 // maxBatch is about how many bytes of messages a socket sends in one write
@@ -215,7 +215,7 @@ func (s *socketServer) writeLoop(ctx context.Context, c *websocket.Conn, w *wire
 			nextPing = now.Add(s.pingEvery)
 		}
 		w.cork()
-		b, err := s.sendWaiting(c, sub, f, &pending, now)
+		b, err := s.sendWaiting(w, sub, f, &pending, now)
 		if err := cmp.Or(err, w.uncork()); err != nil {
 			return err
 		}
@@ -247,13 +247,11 @@ type batch struct {
 
 // sendWaiting writes the follow-ups due at now and the messages of the
 // events waiting, oldest first, up to about maxBatch bytes.
-func (s *socketServer) sendWaiting(c *websocket.Conn, sub *orders.Subscription, f *frames, pending *[]followUp, now time.Time) (batch, error) {
+func (s *socketServer) sendWaiting(w *wire, sub *orders.Subscription, f *frames, pending *[]followUp, now time.Time) (batch, error) {
 	var b batch
 	written := 0
 	for len(*pending) > 0 && !(*pending)[0].due.After(now) {
-		if err := write(c, (*pending)[0].data); err != nil {
-			return b, err
-		}
+		w.send((*pending)[0].data)
 		written += len((*pending)[0].data)
 		*pending = (*pending)[1:]
 	}
@@ -274,25 +272,17 @@ func (s *socketServer) sendWaiting(c *websocket.Conn, sub *orders.Subscription, 
 			// The snapshot has no leaving tickets left to remove.
 			*pending = (*pending)[:0]
 		}
-		if fr.data != nil {
-			if err := write(c, fr.data); err != nil {
-				return b, err
-			}
-			written += len(fr.data)
+		if fr.wire != nil {
+			w.send(fr.wire)
+			written += len(fr.wire)
 		}
 		if fr.followUp != nil {
-			*pending = append(*pending, followUp{now.Add(fr.delay), fr.followUp})
+			*pending = append(*pending, followUp{now.Add(fr.delay), fr.followUpWire})
 			slices.SortStableFunc(*pending, func(a, b followUp) int { return a.due.Compare(b.due) })
 		}
 	}
 	b.more = true
 	return b, nil
-}
-
-// write writes one message to a corked wire, which takes it at once: the
-// wire's uncork bounds the time the screen has to take it.
-func write(c *websocket.Conn, data []byte) error {
-	return c.Write(context.Background(), websocket.MessageText, data)
 }
 
 // ping checks that an idle screen is still there.

@@ -60,6 +60,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -176,6 +177,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Workers' and servers' stderr is copied here while the run writes
+	// its own progress.
+	stderr = &lockedWriter{w: stderr}
 	if err := raiseFileLimit(); err != nil {
 		return err
 	}
@@ -184,6 +188,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("worker: %w", err)
 		}
 		return nil
+	}
+	if len(args) > 1 && args[1] == serveFlag {
+		return serve(ctx, args, stdout, stderr)
+	}
+	if isCompare(args) {
+		return compare(ctx, args, stdout, stderr)
 	}
 	cfg, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -206,6 +216,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	err = load(ctx, cfg, t, stderr, &sum)
 	sum.print(stdout)
 	return err
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // load runs the workers, places the orders and fills sum.
@@ -324,15 +346,6 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerProc, logw io.Writer, sum *summary) error {
 	client := t.client(t.sourceAddr(0, false))
 	defer client.CloseIdleConnections()
-	var items []map[string]string
-	for _, v := range cfg.views {
-		if name, ok := stationItems[v]; ok && !slices.ContainsFunc(items, func(m map[string]string) bool { return m["station"] == v }) {
-			items = append(items, map[string]string{"name": name, "station": v})
-		}
-	}
-	if len(items) == 0 {
-		items = append(items, map[string]string{"name": stationItems["grill"], "station": "grill"})
-	}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 	fmt.Fprintf(logw, "railload: placing %d orders, one every %v (run %s)\n", cfg.orders, cfg.every, runID)
 	tick := time.NewTicker(cfg.every)
@@ -345,11 +358,9 @@ func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerPr
 				return fmt.Errorf("placing orders: %w", context.Cause(ctx))
 			}
 		}
-		body, err := json.Marshal(map[string]any{
-			"destination": "takeout", "items": items, "source_id": fmt.Sprintf("load-%s-%d", runID, n+1),
-		})
+		body, err := orderBody(cfg.views, runID, n+1)
 		if err != nil {
-			return fmt.Errorf("encode order: %w", err)
+			return err
 		}
 		sent := time.Now()
 		id, at, err := placeOrder(ctx, client, t.ordersURL(), cfg.token, body)
@@ -367,6 +378,27 @@ func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerPr
 		}
 	}
 	return nil
+}
+
+// orderBody is the JSON of order n of run runID: a takeout order with one
+// item for each station among views (a grill item when there is none).
+func orderBody(views []string, runID string, n int) ([]byte, error) {
+	var items []map[string]string
+	for _, v := range views {
+		if name, ok := stationItems[v]; ok && !slices.ContainsFunc(items, func(m map[string]string) bool { return m["station"] == v }) {
+			items = append(items, map[string]string{"name": name, "station": v})
+		}
+	}
+	if len(items) == 0 {
+		items = append(items, map[string]string{"name": stationItems["grill"], "station": "grill"})
+	}
+	body, err := json.Marshal(map[string]any{
+		"destination": "takeout", "items": items, "source_id": fmt.Sprintf("load-%s-%d", runID, n),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode order: %w", err)
+	}
+	return body, nil
 }
 
 // placeOrder posts one order and returns its id and when the 201 arrived.

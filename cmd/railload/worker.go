@@ -29,6 +29,9 @@ const (
 	maxMessageBytes = 32 << 20
 	// closeParallel bounds the close handshakes in flight.
 	closeParallel = 256
+	// keepReadBuffer is the largest buffer a screen keeps between
+	// messages.
+	keepReadBuffer = 64 << 10
 	// pollEvery is how often a worker checks whether every screen has
 	// every order, once the last order is placed.
 	pollEvery = 50 * time.Millisecond
@@ -115,14 +118,25 @@ var ticketMarker = []byte(`id="ticket-`)
 // was first seen.
 func (s *screen) read() {
 	defer close(s.ended)
-	var ids []int64
+	var (
+		ids []int64
+		buf bytes.Buffer // reused: thousands of screens read at once
+	)
 	for first := true; ; first = false {
 		// The socket ends by Close or by the server; its context is not
 		// the run's, so that even a run that times out closes cleanly.
-		_, data, err := s.conn.Read(context.Background())
+		_, r, err := s.conn.Reader(context.Background())
 		if err != nil {
 			return
 		}
+		if buf.Cap() > keepReadBuffer {
+			buf = bytes.Buffer{} // after a snapshot: don't hold on to it
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
+			return
+		}
+		data := buf.Bytes()
 		now := time.Now().UnixNano()
 		s.msgs.Add(1)
 		s.bytes.Add(int64(len(data)))

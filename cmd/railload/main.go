@@ -10,7 +10,8 @@
 // It opens -screens sockets to URL/ws (compression off; with -stations,
 // screen i shows the i-th view of the list, round robin), reads every
 // message on each, and once every screen has its snapshot places -orders
-// orders with POST URL/api/orders, one every -every. For each order and
+// orders with POST URL/api/orders, one every -every without waiting for
+// the 201 of the one before (at most 64 awaited at once). For each order and
 // screen it measures the delay from the order's 201 to the first message
 // on that screen holding id="ticket-ID" (0 when the message came before
 // the 201, which the server may send first; "before the 201" counts them),
@@ -83,6 +84,9 @@ const (
 	maxOrders  = 100000
 	// orderTimeout bounds one POST of an order.
 	orderTimeout = 10 * time.Second
+	// maxInFlight bounds the orders whose 201 is awaited: beyond it the
+	// next order waits.
+	maxInFlight = 64
 	// closeGrace is how long workers have to close their sockets and exit
 	// once told to, beyond which they are killed.
 	closeGrace = 20 * time.Second
@@ -341,8 +345,9 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 	return nil
 }
 
-// placeOrders places cfg.orders orders, one every cfg.every, and tells
-// every worker each order's id and when its 201 arrived.
+// placeOrders places cfg.orders orders, one every cfg.every whether or not
+// the ones before have their 201 yet (at most maxInFlight at once), and
+// tells every worker each order's id and when its 201 arrived.
 func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerProc, logw io.Writer, sum *summary) error {
 	client := t.client(t.sourceAddr(0, false))
 	defer client.CloseIdleConnections()
@@ -350,6 +355,12 @@ func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerPr
 	fmt.Fprintf(logw, "railload: placing %d orders, one every %v (run %s)\n", cfg.orders, cfg.every, runID)
 	tick := time.NewTicker(cfg.every)
 	defer tick.Stop()
+	var (
+		mu       sync.Mutex
+		inFlight sync.WaitGroup
+		sem      = make(chan struct{}, maxInFlight)
+	)
+	defer inFlight.Wait()
 	for n := range cfg.orders {
 		if n > 0 {
 			select {
@@ -362,20 +373,34 @@ func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerPr
 		if err != nil {
 			return err
 		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("placing orders: %w", context.Cause(ctx))
+		}
 		sent := time.Now()
-		id, at, err := placeOrder(ctx, client, t.ordersURL(), cfg.token, body)
-		if err != nil {
-			sum.orderFailed++
-			if sum.orderError == "" {
-				sum.orderError = err.Error()
+		if n == 0 {
+			sum.firstSent = sent
+		}
+		sum.lastSent = sent
+		inFlight.Go(func() {
+			defer func() { <-sem }()
+			id, at, err := placeOrder(ctx, client, t.ordersURL(), cfg.token, body)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				sum.orderFailed++
+				if sum.orderError == "" {
+					sum.orderError = err.Error()
+				}
+				return
 			}
-			continue
-		}
-		sum.placed++
-		sum.orders = append(sum.orders, placed{id: id, sent: sent.UnixNano(), at: at.UnixNano()})
-		for _, w := range workers {
-			w.send(command{Kind: kindOrder, ID: id, Sent: sent.UnixNano(), At: at.UnixNano()})
-		}
+			sum.placed++
+			sum.orders = append(sum.orders, placed{id: id, sent: sent.UnixNano(), at: at.UnixNano()})
+			for _, w := range workers {
+				w.send(command{Kind: kindOrder, ID: id, Sent: sent.UnixNano(), At: at.UnixNano()})
+			}
+		})
 	}
 	return nil
 }
@@ -603,7 +628,9 @@ type summary struct {
 	orderFailed int
 	orderError  string
 	orders      []placed
-	done        bool // every worker reported its result
+	// firstSent and lastSent are when the first and the last POST went.
+	firstSent, lastSent time.Time
+	done                bool // every worker reported its result
 
 	messages  int64
 	bytes     int64
@@ -674,12 +701,19 @@ type metrics struct {
 	writesPerDelivery float64
 	msgsPerScreen     float64
 	bytesPerScreen    float64
+	// orderRate is the POSTs sent per second; lost counts the screens
+	// whose socket ended before the close.
+	orderRate float64
+	lost      int
 }
 
 // metrics computes the run's figures; those that need the server's pid
 // are zero without one.
 func (s *summary) metrics() metrics {
-	m := metrics{deliveries: len(s.latencies), missing: s.missing, complete: len(s.toLast), orders: s.placed, writesPerDelivery: -1}
+	m := metrics{deliveries: len(s.latencies), missing: s.missing, complete: len(s.toLast), orders: s.placed, writesPerDelivery: -1, lost: s.lost}
+	if d := s.lastSent.Sub(s.firstSent); d > 0 {
+		m.orderRate = float64(s.placed+s.orderFailed-1) / d.Seconds()
+	}
 	if len(s.toLast) > 0 {
 		m.toLast = [2]time.Duration{percentile(s.toLast, 0.50), percentile(s.toLast, 0.99)}
 	}
@@ -736,6 +770,9 @@ func (s *summary) print(w io.Writer) {
 	line("orders failed", "%d", s.orderFailed)
 	if s.orderError != "" {
 		line("first order failure", "%s", s.orderError)
+	}
+	if s.placed+s.orderFailed > 1 {
+		line("order rate", "%.1f/s (POSTs sent, first to last)", m.orderRate)
 	}
 	if len(s.api) > 0 {
 		line("api latency", "%s (POST to 201)", quantiles(s.api))

@@ -136,6 +136,7 @@ type comparison struct {
 	messages string   // the captured messages' file
 	srvPin   []string // command prefix that pins a server, or nil
 	loadPin  []string // the same for the load's workers
+	loadCPUs int      // how many CPUs the load may use
 	pinNote  string
 	logw     io.Writer
 }
@@ -199,13 +200,14 @@ func compare(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			results = append(results, r)
 		}
-		printComparison(stdout, n, results)
+		printComparison(stdout, n, c.loadCPUs, results)
 	}
 	return errors.Join(errs...)
 }
 
 // planPins decides where the servers and the load run.
 func (c *comparison) planPins() {
+	c.loadCPUs = runtime.NumCPU()
 	if !c.cfg.pin {
 		c.pinNote = "not pinned (-pin=false)"
 		return
@@ -226,6 +228,7 @@ func (c *comparison) planPins() {
 	}
 	c.srvPin = []string{taskset, "-c", strconv.Itoa(cpus[0])}
 	c.loadPin = []string{taskset, "-c", strings.Join(rest, ",")}
+	c.loadCPUs = len(rest)
 	c.pinNote = fmt.Sprintf("servers on cpu %d, load workers on cpu %s", cpus[0], strings.Join(rest, ","))
 }
 
@@ -440,11 +443,17 @@ type compareResult struct {
 	err  error
 }
 
-// printComparison writes the scenario's table and ratios.
-func printComparison(w io.Writer, screens int, results []compareResult) {
+// loadBound is the share of its CPUs beyond which the load, not the
+// server, sets the pace.
+const loadBound = 0.85
+
+// printComparison writes the scenario's table and ratios; loadCPUs is how
+// many CPUs the load had.
+func printComparison(w io.Writer, screens, loadCPUs int, results []compareResult) {
 	fmt.Fprintf(w, "\n== %d screens\n", screens)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tdeliveries\tmissing\tcpu ms/1k\tserver cpu\tlast p50\tlast p99\tdeliv p50\tdeliv p99\tapi p50\tapi p99\tidle KiB/screen\trss end MiB\tpeak MiB\twrites/deliv\tmsgs/screen\tload cpu\t")
+	fmt.Fprintln(tw, "target\torders/s\tdeliveries\tmissing\tlost\tcpu ms/1k\tserver cpu\tlast p50\tlast p99\tdeliv p50\tdeliv p99\tapi p50\tapi p99\tidle KiB/screen\trss end MiB\tpeak MiB\twrites/deliv\tmsgs/screen\tload cpu\t")
+	var bound []string
 	for _, r := range results {
 		m := r.m
 		if r.err != nil && m.orders == 0 {
@@ -455,17 +464,28 @@ func printComparison(w io.Writer, screens int, results []compareResult) {
 		if m.writesPerDelivery >= 0 {
 			writes = fmt.Sprintf("%.2f", m.writesPerDelivery)
 		}
-		fmt.Fprintf(tw, "%s\t%d of %d\t%d\t%.2f\t%.0f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%.0f%%\t\n",
-			r.name, m.deliveries, m.deliveries+m.missing, m.missing,
+		load := fmt.Sprintf("%.0f%%", 100*m.loadShare)
+		if m.loadShare >= loadBound*float64(loadCPUs) {
+			load += " *"
+			bound = append(bound, r.name)
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%d of %d\t%d\t%d\t%.2f\t%.0f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%s\t\n",
+			r.name, m.orderRate, m.deliveries, m.deliveries+m.missing, m.missing, m.lost,
 			ms(m.cpuPer1k), 100*m.serverShare,
 			msString(m.toLast[0]), msString(m.toLast[1]), msString(m.delivery[0]), msString(m.delivery[1]),
 			msString(m.api[0]), msString(m.api[1]),
 			m.idlePerScreen/1024, float64(m.rssEnd)/(1<<20), float64(m.peak)/(1<<20),
-			writes, m.msgsPerScreen, 100*m.loadShare)
+			writes, m.msgsPerScreen, load)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "(cpu ms/1k: server CPU in the phase per 1,000 deliveries; server/load cpu: share of one core in the phase;")
-	fmt.Fprintln(w, " last: POST to the last screen, per order; deliv: POST to each screen; api: POST to 201; all in ms)")
+	fmt.Fprintln(w, " last: POST to the last screen, per order; deliv: POST to each screen; api: POST to 201; all in ms;")
+	fmt.Fprintln(w, " lost: screens whose socket ended before the run closed it)")
+	if len(bound) > 0 {
+		fmt.Fprintf(w, "* load-bound (%s): railload's screens used %.0f%% or more of their %d CPU(s), so the latencies and missing\n",
+			strings.Join(bound, ", "), 100*loadBound, loadCPUs)
+		fmt.Fprintln(w, "  deliveries there are railload's as much as the server's; cpu ms/1k is still the server's own.")
+	}
 	var rail *compareResult
 	for i := range results {
 		if results[i].name == serverRail && results[i].err == nil {

@@ -200,7 +200,7 @@ func compare(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			}
 			results = append(results, r)
 		}
-		printComparison(stdout, n, c.loadCPUs, results)
+		printComparison(stdout, n, c.loadCPUs, c.srvPin != nil, results)
 	}
 	return errors.Join(errs...)
 }
@@ -447,13 +447,17 @@ type compareResult struct {
 // server, sets the pace.
 const loadBound = 0.85
 
+// disturbedShare is the share of one core that the rest of the machine
+// may use during a run before its figures are called disturbed.
+const disturbedShare = 0.15
+
 // printComparison writes the scenario's table and ratios; loadCPUs is how
-// many CPUs the load had.
-func printComparison(w io.Writer, screens, loadCPUs int, results []compareResult) {
+// many CPUs the load had, pinned whether each server had one of its own.
+func printComparison(w io.Writer, screens, loadCPUs int, pinned bool, results []compareResult) {
 	fmt.Fprintf(w, "\n== %d screens\n", screens)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\torders/s\tdeliveries\tmissing\tlost\tcpu ms/1k\tserver cpu\tlast p50\tlast p99\tdeliv p50\tdeliv p99\tapi p50\tapi p99\tidle KiB/screen\trss end MiB\tpeak MiB\twrites/deliv\tmsgs/screen\tload cpu\t")
-	var bound []string
+	fmt.Fprintln(tw, "target\torders\torders/s\tdeliveries\tmissing\tlost\tcpu ms/1k\tserver cpu\tlast p50\tlast p99\tdeliv p50\tdeliv p99\tapi p50\tapi p99\tidle KiB/screen\trss end MiB\tpeak MiB\twrites/deliv\tmsgs/screen\tload cpu\tother cpu\t")
+	var bound, busy, disturbed []string
 	for _, r := range results {
 		m := r.m
 		if r.err != nil && m.orders == 0 {
@@ -464,27 +468,45 @@ func printComparison(w io.Writer, screens, loadCPUs int, results []compareResult
 		if m.writesPerDelivery >= 0 {
 			writes = fmt.Sprintf("%.2f", m.writesPerDelivery)
 		}
+		srv := fmt.Sprintf("%.0f%%", 100*m.serverShare)
+		if pinned && m.serverShare >= loadBound {
+			srv += " +"
+			busy = append(busy, r.name)
+		}
 		load := fmt.Sprintf("%.0f%%", 100*m.loadShare)
 		if m.loadShare >= loadBound*float64(loadCPUs) {
 			load += " *"
 			bound = append(bound, r.name)
 		}
-		fmt.Fprintf(tw, "%s\t%.1f\t%d of %d\t%d\t%d\t%.2f\t%.0f%%\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%s\t\n",
-			r.name, m.orderRate, m.deliveries, m.deliveries+m.missing, m.missing, m.lost,
-			ms(m.cpuPer1k), 100*m.serverShare,
+		other := fmt.Sprintf("%.0f%%", 100*m.otherShare)
+		if m.otherShare >= disturbedShare {
+			other += " !"
+			disturbed = append(disturbed, r.name)
+		}
+		fmt.Fprintf(tw, "%s\t%d of %d\t%.1f\t%d of %d\t%d\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%s\t%s\t\n",
+			r.name, m.orders, m.orders+m.ordersFailed, m.orderRate, m.deliveries, m.deliveries+m.missing, m.missing, m.lost,
+			ms(m.cpuPer1k), srv,
 			msString(m.toLast[0]), msString(m.toLast[1]), msString(m.delivery[0]), msString(m.delivery[1]),
 			msString(m.api[0]), msString(m.api[1]),
 			m.idlePerScreen/1024, float64(m.rssEnd)/(1<<20), float64(m.peak)/(1<<20),
-			writes, m.msgsPerScreen, load)
+			writes, m.msgsPerScreen, load, other)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "(cpu ms/1k: server CPU in the phase per 1,000 deliveries; server/load cpu: share of one core in the phase;")
 	fmt.Fprintln(w, " last: POST to the last screen, per order; deliv: POST to each screen; api: POST to 201; all in ms;")
-	fmt.Fprintln(w, " lost: screens whose socket ended before the run closed it)")
+	fmt.Fprintln(w, " lost: screens whose socket ended before the run closed it; other cpu: the rest of the machine)")
 	if len(bound) > 0 {
 		fmt.Fprintf(w, "* load-bound (%s): railload's screens used %.0f%% or more of their %d CPU(s), so the latencies and missing\n",
 			strings.Join(bound, ", "), 100*loadBound, loadCPUs)
 		fmt.Fprintln(w, "  deliveries there are railload's as much as the server's; cpu ms/1k is still the server's own.")
+	}
+	if len(busy) > 0 {
+		fmt.Fprintf(w, "+ server-bound (%s): the server used %.0f%% or more of its CPU: orders and deliveries queued behind it.\n",
+			strings.Join(busy, ", "), 100*loadBound)
+	}
+	if len(disturbed) > 0 {
+		fmt.Fprintf(w, "! disturbed (%s): the rest of the machine used %.0f%% of a core or more during the run; rerun on a quiet machine.\n",
+			strings.Join(disturbed, ", "), 100*disturbedShare)
 	}
 	var rail *compareResult
 	for i := range results {

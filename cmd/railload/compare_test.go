@@ -42,8 +42,8 @@ func TestCompare(t *testing.T) {
 		t.Errorf("no scenario heading for 3 screens")
 	}
 	for _, name := range []string{serverRail, serverHub, serverRaw} {
-		// target, orders/s, deliveries, missing, lost, ...
-		row := regexp.MustCompile(`(?m)^\s*` + name + `\s+[\d.]+\s+(\d+) of (\d+)\s+(\d+)\s+(\d+)\s`).FindStringSubmatch(out)
+		// target, orders, orders/s, deliveries, missing, lost, ...
+		row := regexp.MustCompile(`(?m)^\s*` + name + `\s+3 of 3\s+[\d.]+\s+(\d+) of (\d+)\s+(\d+)\s+(\d+)\s`).FindStringSubmatch(out)
 		if row == nil {
 			t.Errorf("no row for %s", name)
 			continue

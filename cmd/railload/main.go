@@ -281,6 +281,7 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 
 	// The measured phase: from the first order until every screen has
 	// every order (or the wait is over).
+	sum.machineReady = machineCPU()
 	if err := sum.sample(cfg.pid, workers, &sum.srvReady, &sum.loadReady); err != nil {
 		return err
 	}
@@ -300,6 +301,7 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 	if err := sum.sample(cfg.pid, workers, &sum.srvEnd, &sum.loadEnd); err != nil {
 		return err
 	}
+	sum.machineEnd = machineCPU()
 
 	var lat, fromPost []int64
 	sum.lastSeen = make(map[int64]int64, len(sum.orders))
@@ -649,7 +651,9 @@ type summary struct {
 	// load's own CPU time (this process and its workers) at those moments.
 	srvBefore, srvReady, srvEnd procSample
 	loadReady, loadEnd          time.Duration
-	phase                       time.Duration // from the first POST to the last delivery
+	// machineReady and machineEnd are the whole machine's busy CPU time.
+	machineReady, machineEnd time.Duration
+	phase                    time.Duration // from the first POST to the last delivery
 }
 
 // placed is one order that was placed: its id and the Unix times in
@@ -680,10 +684,11 @@ func (s *summary) sample(pid int, workers []*workerProc, srv *procSample, load *
 
 // metrics are the figures of a run that runs are compared by.
 type metrics struct {
-	deliveries int
-	missing    int
-	complete   int // orders that reached every screen
-	orders     int
+	deliveries   int
+	missing      int
+	complete     int // orders that reached every screen
+	orders       int // placed
+	ordersFailed int
 
 	// Server CPU time in the measured phase, per 1,000 deliveries, and
 	// as a share of one core; the load's share of its cores.
@@ -705,12 +710,16 @@ type metrics struct {
 	// whose socket ended before the close.
 	orderRate float64
 	lost      int
+	// otherShare is the CPU the rest of the machine (other processes,
+	// the hypervisor) used in the phase, as a share of one core; with
+	// -pid only.
+	otherShare float64
 }
 
 // metrics computes the run's figures; those that need the server's pid
 // are zero without one.
 func (s *summary) metrics() metrics {
-	m := metrics{deliveries: len(s.latencies), missing: s.missing, complete: len(s.toLast), orders: s.placed, writesPerDelivery: -1, lost: s.lost}
+	m := metrics{deliveries: len(s.latencies), missing: s.missing, complete: len(s.toLast), orders: s.placed, ordersFailed: s.orderFailed, writesPerDelivery: -1, lost: s.lost}
 	if d := s.lastSent.Sub(s.firstSent); d > 0 {
 		m.orderRate = float64(s.placed+s.orderFailed-1) / d.Seconds()
 	}
@@ -742,6 +751,10 @@ func (s *summary) metrics() metrics {
 	}
 	if s.phase > 0 {
 		m.serverShare = float64(cpu) / float64(s.phase)
+		if s.machineEnd > 0 && s.machineReady > 0 {
+			other := s.machineEnd - s.machineReady - cpu - (s.loadEnd - s.loadReady)
+			m.otherShare = max(float64(other), 0) / float64(s.phase)
+		}
 	}
 	if s.connected > 0 {
 		m.idlePerScreen = float64(s.srvReady.rss-s.srvBefore.rss) / float64(s.connected)
@@ -809,6 +822,7 @@ func (s *summary) print(w io.Writer) {
 				line("rss per screen end", "%.1f KiB (end - before)", float64(s.srvEnd.rss-s.srvBefore.rss)/1024/float64(s.connected))
 			}
 			line("server cpu", "%v in the phase (%.0f%% of one core)", (s.srvEnd.cpu - s.srvReady.cpu).Round(time.Millisecond), 100*m.serverShare)
+			line("other cpu", "%.0f%% of one core (the rest of the machine in the phase)", 100*m.otherShare)
 			if m.deliveries > 0 {
 				line("cpu per 1000 deliveries", "%s", millis(m.cpuPer1k))
 			}

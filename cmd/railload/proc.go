@@ -107,3 +107,30 @@ func writeCalls(pid int) int64 {
 	}
 	return -1
 }
+
+// machineCPU reads the CPU time all of this machine's CPUs spent busy
+// (user, nice, system, irq, softirq) or stolen by a hypervisor, from the
+// first line of /proc/stat; zero when it cannot be read.
+func machineCPU() time.Duration {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	for i, f := range fields[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ
+}

@@ -455,13 +455,18 @@ const disturbedShare = 0.15
 // many CPUs the load had, pinned whether each server had one of its own.
 func printComparison(w io.Writer, screens, loadCPUs int, pinned bool, results []compareResult) {
 	fmt.Fprintf(w, "\n== %d screens\n", screens)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\torders\torders/s\tdeliveries\tmissing\tlost\tcpu ms/1k\tserver cpu\tlast p50\tlast p99\tdeliv p50\tdeliv p99\tapi p50\tapi p99\tidle KiB/screen\trss end MiB\tpeak MiB\twrites/deliv\tmsgs/screen\tload cpu\tother cpu\t")
+	// Two tables, what reached the screens and what it cost, so that
+	// each fits a terminal.
+	var flow, cost strings.Builder
+	tf := tabwriter.NewWriter(&flow, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tc := tabwriter.NewWriter(&cost, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tf, "target\torders\torders/s\tdeliveries\tmissing\tlost\tlast p50\tlast p99\tdeliv p50\tdeliv p99\tapi p50\tapi p99\t")
+	fmt.Fprintln(tc, "target\tcpu ms/1k\tserver cpu\twrites/deliv\tmsgs/screen\tidle KiB/screen\trss end MiB\tpeak MiB\tload cpu\tother cpu\t")
 	var bound, busy, disturbed []string
 	for _, r := range results {
 		m := r.m
 		if r.err != nil && m.orders == 0 {
-			fmt.Fprintf(tw, "%s\tfailed: %v\t\n", r.name, r.err)
+			fmt.Fprintf(tf, "%s\tfailed: %v\t\n", r.name, r.err)
 			continue
 		}
 		writes := "n/a"
@@ -483,15 +488,19 @@ func printComparison(w io.Writer, screens, loadCPUs int, pinned bool, results []
 			other += " !"
 			disturbed = append(disturbed, r.name)
 		}
-		fmt.Fprintf(tw, "%s\t%d of %d\t%.1f\t%d of %d\t%d\t%d\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.1f\t%s\t%s\t\n",
+		fmt.Fprintf(tf, "%s\t%d of %d\t%.1f\t%d of %d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n",
 			r.name, m.orders, m.orders+m.ordersFailed, m.orderRate, m.deliveries, m.deliveries+m.missing, m.missing, m.lost,
-			ms(m.cpuPer1k), srv,
 			msString(m.toLast[0]), msString(m.toLast[1]), msString(m.delivery[0]), msString(m.delivery[1]),
-			msString(m.api[0]), msString(m.api[1]),
-			m.idlePerScreen/1024, float64(m.rssEnd)/(1<<20), float64(m.peak)/(1<<20),
-			writes, m.msgsPerScreen, load, other)
+			msString(m.api[0]), msString(m.api[1]))
+		fmt.Fprintf(tc, "%s\t%.2f\t%s\t%s\t%.1f\t%.1f\t%.1f\t%.1f\t%s\t%s\t\n",
+			r.name, ms(m.cpuPer1k), srv, writes, m.msgsPerScreen,
+			m.idlePerScreen/1024, float64(m.rssEnd)/(1<<20), float64(m.peak)/(1<<20), load, other)
 	}
-	tw.Flush()
+	tf.Flush()
+	tc.Flush()
+	io.WriteString(w, flow.String())
+	io.WriteString(w, "\n")
+	io.WriteString(w, cost.String())
 	fmt.Fprintln(w, "(cpu ms/1k: server CPU in the phase per 1,000 deliveries; server/load cpu: share of one core in the phase;")
 	fmt.Fprintln(w, " last: POST to the last screen, per order; deliv: POST to each screen; api: POST to 201; all in ms;")
 	fmt.Fprintln(w, " lost: screens whose socket ended before the run closed it; other cpu: the rest of the machine)")

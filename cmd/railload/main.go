@@ -58,6 +58,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -753,7 +754,9 @@ func (s *summary) metrics() metrics {
 		m.serverShare = float64(cpu) / float64(s.phase)
 		if s.machineEnd > 0 && s.machineReady > 0 {
 			other := s.machineEnd - s.machineReady - cpu - (s.loadEnd - s.loadReady)
-			m.otherShare = max(float64(other), 0) / float64(s.phase)
+			// /proc counts in ticks of 10 ms: a short phase can seem
+			// to hold more than the machine has.
+			m.otherShare = min(max(float64(other), 0)/float64(s.phase), float64(runtime.NumCPU()))
 		}
 	}
 	if s.connected > 0 {

@@ -29,6 +29,14 @@
 //
 // A run with -screens 1 is the baseline the larger runs compare with.
 //
+// With -compare it runs the rail and two baseline servers in turn, each in
+// a process of its own, and prints their figures side by side with the
+// ratios between them:
+//
+//	railload -compare [-screens 1000,10000] [-orders 100] [-every 100ms] [-web PATH]
+//
+// (see compareFlag). railload -serve hub|raw is one of those baselines.
+//
 // It only ever sends traffic to the host of -url, which must be this
 // machine (127.0.0.0/8, ::1 or localhost). Screens are split over child
 // processes of itself (at most 4000 screens each, as a process's hard limit

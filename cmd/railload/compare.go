@@ -462,7 +462,7 @@ func printComparison(w io.Writer, screens, loadCPUs int, pinned bool, results []
 	tc := tabwriter.NewWriter(&cost, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tf, "target\torders\torders/s\tdeliveries\tmissing\tlost\tlast p50\tlast p99\tdeliv p50\tdeliv p99\tapi p50\tapi p99\t")
 	fmt.Fprintln(tc, "target\tcpu ms/1k\tserver cpu\twrites/deliv\tmsgs/screen\tidle KiB/screen\trss end MiB\tpeak MiB\tload cpu\tother cpu\t")
-	var bound, busy, disturbed []string
+	var bound, busy, disturbed, refused []string
 	for _, r := range results {
 		m := r.m
 		if r.err != nil && m.orders == 0 {
@@ -482,6 +482,9 @@ func printComparison(w io.Writer, screens, loadCPUs int, pinned bool, results []
 		if m.loadShare >= loadBound*float64(loadCPUs) {
 			load += " *"
 			bound = append(bound, r.name)
+		}
+		if m.ordersFailed > 0 {
+			refused = append(refused, fmt.Sprintf("%s %d", r.name, m.ordersFailed))
 		}
 		other := fmt.Sprintf("%.0f%%", 100*m.otherShare)
 		if m.otherShare >= disturbedShare {
@@ -508,6 +511,11 @@ func printComparison(w io.Writer, screens, loadCPUs int, pinned bool, results []
 		fmt.Fprintf(w, "* load-bound (%s): railload's screens used %.0f%% or more of their %d CPU(s), so the latencies and missing\n",
 			strings.Join(bound, ", "), 100*loadBound, loadCPUs)
 		fmt.Fprintln(w, "  deliveries there are railload's as much as the server's; cpu ms/1k is still the server's own.")
+	}
+	if len(refused) > 0 {
+		fmt.Fprintf(w, "- orders failed (%s): no 201 (each POST waits %v; the run's summary on stderr has the first failure);\n",
+			strings.Join(refused, ", "), orderTimeout)
+		fmt.Fprintln(w, "  the other figures are for the orders that were placed.")
 	}
 	if len(busy) > 0 {
 		fmt.Fprintf(w, "+ server-bound (%s): the server used %.0f%% or more of its CPU: orders and deliveries queued behind it.\n",

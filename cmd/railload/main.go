@@ -10,18 +10,32 @@
 // It opens -screens sockets to URL/ws (compression off; with -stations,
 // screen i shows the i-th view of the list, round robin), reads every
 // message on each, and once every screen has its snapshot places -orders
-// orders with POST URL/api/orders, one every -every. For each order and
+// orders with POST URL/api/orders, one every -every without waiting for
+// the 201 of the one before (at most 64 awaited at once). For each order and
 // screen it measures the delay from the order's 201 to the first message
 // on that screen holding id="ticket-ID" (0 when the message came before
 // the 201, which the server may send first; "before the 201" counts them),
 // and also from the moment the POST was sent. A screen without the
 // ticket -wait after the last order counts as a missing delivery. It
-// prints the screens connected and failed, snapshots, orders, messages,
-// missing deliveries, the p50/p90/p99/max delivery latencies and, with
-// -pid, the server's resident memory (VmRSS from /proc/PID/status) before
-// connecting, once connected and at the end, with the growth per screen.
+// prints the screens connected and failed, snapshots, orders and how long
+// each took to its 201, messages, missing deliveries, the p50/p90/p99/max
+// delivery latencies, per delivery and per order to the last screen that
+// got it, and the load's own CPU time. With -pid it adds the server's
+// resident memory (VmRSS and VmHWM from /proc/PID/status) before
+// connecting, once connected and at the end, with the growth per screen,
+// and, for the measured phase (from the first POST until every screen has
+// every order), the server's CPU time (/proc/PID/stat) per 1,000
+// deliveries and its write system calls (/proc/PID/io) per delivery.
 //
 // A run with -screens 1 is the baseline the larger runs compare with.
+//
+// With -compare it runs the rail and two baseline servers in turn, each in
+// a process of its own, and prints their figures side by side with the
+// ratios between them:
+//
+//	railload -compare [-screens 1000,10000] [-orders 100] [-every 100ms] [-web PATH]
+//
+// (see compareFlag). railload -serve hub|raw is one of those baselines.
 //
 // It only ever sends traffic to the host of -url, which must be this
 // machine (127.0.0.0/8, ::1 or localhost). Screens are split over child
@@ -52,9 +66,11 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -77,6 +93,9 @@ const (
 	maxOrders  = 100000
 	// orderTimeout bounds one POST of an order.
 	orderTimeout = 10 * time.Second
+	// maxInFlight bounds the orders whose 201 is awaited: beyond it the
+	// next order waits.
+	maxInFlight = 64
 	// closeGrace is how long workers have to close their sockets and exit
 	// once told to, beyond which they are killed.
 	closeGrace = 20 * time.Second
@@ -103,6 +122,10 @@ type config struct {
 	inproc   bool
 	spread   bool
 	parallel int
+	// pin, when set, is the command that starts worker processes on the
+	// load's own cores ("taskset -c 1"): the program and its arguments
+	// come after it.
+	pin []string
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -167,6 +190,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Workers' and servers' stderr is copied here while the run writes
+	// its own progress.
+	stderr = &lockedWriter{w: stderr}
 	if err := raiseFileLimit(); err != nil {
 		return err
 	}
@@ -175,6 +201,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return fmt.Errorf("worker: %w", err)
 		}
 		return nil
+	}
+	if len(args) > 1 && args[1] == serveFlag {
+		return serve(ctx, args, stdout, stderr)
+	}
+	if isCompare(args) {
+		return compare(ctx, args, stdout, stderr)
 	}
 	cfg, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -190,13 +222,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var sum summary
 	sum.cfg = cfg
 	if cfg.pid > 0 {
-		if sum.rssBefore, _, err = serverMemory(cfg.pid); err != nil {
+		if sum.srvBefore, err = sampleProc(cfg.pid); err != nil {
 			return err
 		}
 	}
 	err = load(ctx, cfg, t, stderr, &sum)
 	sum.print(stdout)
 	return err
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // load runs the workers, places the orders and fills sum.
@@ -216,7 +260,7 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 		first, last := i*cfg.screens/cfg.workers, (i+1)*cfg.screens/cfg.workers
 		wc := workerConfig{URL: cfg.url, First: first, Screens: last - first, Views: cfg.views,
 			Spread: cfg.spread, Parallel: cfg.parallel, Wait: cfg.wait, Deadline: deadline}
-		w, err := startWorker(ctx, i, cfg.inproc, wc, cfg.orders, deadline.Add(closeGrace), logw)
+		w, err := startWorker(ctx, i, cfg, wc, deadline.Add(closeGrace), logw)
 		if err != nil {
 			return err
 		}
@@ -240,67 +284,94 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 	sum.connectTime = time.Since(start)
 	fmt.Fprintf(logw, "railload: %d connected, %d failed, %d snapshots in %v\n",
 		sum.connected, sum.failed, sum.snapshots, sum.connectTime.Round(time.Millisecond))
-	if cfg.pid > 0 {
-		if sum.rssConnected, _, err = serverMemory(cfg.pid); err != nil {
-			return err
-		}
-	}
 	if sum.connected == 0 {
 		return fmt.Errorf("no screen connected: %s", sum.firstError)
 	}
 
+	// The measured phase: from the first order until every screen has
+	// every order (or the wait is over).
+	sum.machineReady = machineCPU()
+	if err := sum.sample(cfg.pid, workers, &sum.srvReady, &sum.loadReady); err != nil {
+		return err
+	}
+	phase := time.Now()
 	if err := placeOrders(ctx, cfg, t, workers, logw, sum); err != nil {
 		return err
 	}
 	for _, w := range workers {
 		w.send(command{Kind: kindDone})
 	}
+	for _, w := range workers {
+		if _, err := w.next(ctx, kindDelivered); err != nil {
+			return err
+		}
+	}
+	sum.phase = time.Since(phase)
+	if err := sum.sample(cfg.pid, workers, &sum.srvEnd, &sum.loadEnd); err != nil {
+		return err
+	}
+	sum.machineEnd = machineCPU()
+
 	var lat, fromPost []int64
+	sum.lastSeen = make(map[int64]int64, len(sum.orders))
+	incomplete := map[int64]bool{}
 	for _, w := range workers {
 		r, err := w.next(ctx, kindResult)
 		if err != nil {
 			return err
 		}
 		sum.messages += r.Messages
+		sum.bytes += r.Bytes
 		sum.missing += r.Missing
 		sum.early += r.Early
 		sum.lost += r.Lost
 		lat = append(lat, r.Latencies...)
 		fromPost = append(fromPost, r.FromPost...)
+		for _, o := range sum.orders {
+			if r.Connected == 0 {
+				break
+			}
+			at, ok := r.Last[o.id]
+			if !ok || at == 0 {
+				incomplete[o.id] = true
+			}
+			sum.lastSeen[o.id] = max(sum.lastSeen[o.id], at)
+		}
 	}
 	slices.Sort(lat)
 	slices.Sort(fromPost)
 	sum.latencies, sum.fromPost = lat, fromPost
-	sum.done = true
-	if cfg.pid > 0 {
-		if sum.rssEnd, sum.rssPeak, err = serverMemory(cfg.pid); err != nil {
-			return err
+	for _, o := range sum.orders {
+		sum.api = append(sum.api, (o.at-o.sent)/int64(time.Microsecond))
+		if !incomplete[o.id] {
+			sum.toLast = append(sum.toLast, max(sum.lastSeen[o.id]-o.sent, 0)/int64(time.Microsecond))
 		}
 	}
+	slices.Sort(sum.api)
+	slices.Sort(sum.toLast)
+	sum.done = true
 	if sum.placed == 0 && cfg.orders > 0 {
 		return fmt.Errorf("no order was placed: %s", sum.orderError)
 	}
 	return nil
 }
 
-// placeOrders places cfg.orders orders, one every cfg.every, and tells
-// every worker each order's id and when its 201 arrived.
+// placeOrders places cfg.orders orders, one every cfg.every whether or not
+// the ones before have their 201 yet (at most maxInFlight at once), and
+// tells every worker each order's id and when its 201 arrived.
 func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerProc, logw io.Writer, sum *summary) error {
 	client := t.client(t.sourceAddr(0, false))
 	defer client.CloseIdleConnections()
-	var items []map[string]string
-	for _, v := range cfg.views {
-		if name, ok := stationItems[v]; ok && !slices.ContainsFunc(items, func(m map[string]string) bool { return m["station"] == v }) {
-			items = append(items, map[string]string{"name": name, "station": v})
-		}
-	}
-	if len(items) == 0 {
-		items = append(items, map[string]string{"name": stationItems["grill"], "station": "grill"})
-	}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 	fmt.Fprintf(logw, "railload: placing %d orders, one every %v (run %s)\n", cfg.orders, cfg.every, runID)
 	tick := time.NewTicker(cfg.every)
 	defer tick.Stop()
+	var (
+		mu       sync.Mutex
+		inFlight sync.WaitGroup
+		sem      = make(chan struct{}, maxInFlight)
+	)
+	defer inFlight.Wait()
 	for n := range cfg.orders {
 		if n > 0 {
 			select {
@@ -309,27 +380,61 @@ func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerPr
 				return fmt.Errorf("placing orders: %w", context.Cause(ctx))
 			}
 		}
-		body, err := json.Marshal(map[string]any{
-			"destination": "takeout", "items": items, "source_id": fmt.Sprintf("load-%s-%d", runID, n+1),
-		})
+		body, err := orderBody(cfg.views, runID, n+1)
 		if err != nil {
-			return fmt.Errorf("encode order: %w", err)
+			return err
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return fmt.Errorf("placing orders: %w", context.Cause(ctx))
 		}
 		sent := time.Now()
-		id, at, err := placeOrder(ctx, client, t.ordersURL(), cfg.token, body)
-		if err != nil {
-			sum.orderFailed++
-			if sum.orderError == "" {
-				sum.orderError = err.Error()
+		if n == 0 {
+			sum.firstSent = sent
+		}
+		sum.lastSent = sent
+		inFlight.Go(func() {
+			defer func() { <-sem }()
+			id, at, err := placeOrder(ctx, client, t.ordersURL(), cfg.token, body)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				sum.orderFailed++
+				if sum.orderError == "" {
+					sum.orderError = err.Error()
+				}
+				return
 			}
-			continue
-		}
-		sum.placed++
-		for _, w := range workers {
-			w.send(command{Kind: kindOrder, ID: id, Sent: sent.UnixNano(), At: at.UnixNano()})
-		}
+			sum.placed++
+			sum.orders = append(sum.orders, placed{id: id, sent: sent.UnixNano(), at: at.UnixNano()})
+			for _, w := range workers {
+				w.send(command{Kind: kindOrder, ID: id, Sent: sent.UnixNano(), At: at.UnixNano()})
+			}
+		})
 	}
 	return nil
+}
+
+// orderBody is the JSON of order n of run runID: a takeout order with one
+// item for each station among views (a grill item when there is none).
+func orderBody(views []string, runID string, n int) ([]byte, error) {
+	var items []map[string]string
+	for _, v := range views {
+		if name, ok := stationItems[v]; ok && !slices.ContainsFunc(items, func(m map[string]string) bool { return m["station"] == v }) {
+			items = append(items, map[string]string{"name": name, "station": v})
+		}
+	}
+	if len(items) == 0 {
+		items = append(items, map[string]string{"name": stationItems["grill"], "station": "grill"})
+	}
+	body, err := json.Marshal(map[string]any{
+		"destination": "takeout", "items": items, "source_id": fmt.Sprintf("load-%s-%d", runID, n),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode order: %w", err)
+	}
+	return body, nil
 }
 
 // placeOrder posts one order and returns its id and when the 201 arrived.
@@ -370,6 +475,7 @@ func placeOrder(ctx context.Context, client *http.Client, url, token string, bod
 // goroutine.
 type workerProc struct {
 	n       int
+	pid     int      // the child process, or 0 for a goroutine
 	cmds    chan any // config, then commands; closing it closes the worker's input
 	reports chan report
 	done    chan struct{} // closed once the worker has ended
@@ -377,17 +483,17 @@ type workerProc struct {
 	kill    func()
 }
 
-// startWorker starts worker n with its config; it can take up to orders
-// commands besides "done" and "close".
-func startWorker(ctx context.Context, n int, inproc bool, wc workerConfig, orders int, killAt time.Time, logw io.Writer) (*workerProc, error) {
-	w := &workerProc{n: n, cmds: make(chan any, orders+3), reports: make(chan report, 2), done: make(chan struct{})}
+// startWorker starts worker n of cfg with its config; it can take up to
+// cfg.orders commands besides "done" and "close".
+func startWorker(ctx context.Context, n int, cfg config, wc workerConfig, killAt time.Time, logw io.Writer) (*workerProc, error) {
+	w := &workerProc{n: n, cmds: make(chan any, cfg.orders+3), reports: make(chan report, reportsPerRun), done: make(chan struct{})}
 	w.cmds <- wc
 	var (
 		in      io.WriteCloser
 		out     io.Reader
 		readEnd = make(chan struct{})
 	)
-	if inproc {
+	if cfg.inproc {
 		inR, inW := io.Pipe()
 		outR, outW := io.Pipe()
 		in, out = inW, outR
@@ -408,7 +514,8 @@ func startWorker(ctx context.Context, n int, inproc bool, wc workerConfig, order
 			return nil, fmt.Errorf("find this program to start worker %d: %w", n, err)
 		}
 		wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), killAt)
-		cmd := exec.CommandContext(wctx, exe, workerFlag)
+		argv := append(slices.Clip(cfg.pin), exe, workerFlag)
+		cmd := exec.CommandContext(wctx, argv[0], argv[1:]...)
 		cmd.Stderr = logw
 		cmd.WaitDelay = 5 * time.Second
 		if in, err = cmd.StdinPipe(); err != nil {
@@ -424,6 +531,7 @@ func startWorker(ctx context.Context, n int, inproc bool, wc workerConfig, order
 			return nil, fmt.Errorf("start worker %d: %w", n, err)
 		}
 		w.kill = cancel
+		w.pid = cmd.Process.Pid
 		go func() {
 			<-readEnd // Wait closes stdout: read it all first
 			err := cmd.Wait()
@@ -446,7 +554,7 @@ func startWorker(ctx context.Context, n int, inproc bool, wc workerConfig, order
 		defer close(readEnd)
 		defer close(w.reports)
 		dec := json.NewDecoder(out)
-		for range 2 {
+		for range reportsPerRun {
 			var r report
 			if err := dec.Decode(&r); err != nil {
 				return
@@ -530,24 +638,149 @@ type summary struct {
 	placed      int
 	orderFailed int
 	orderError  string
-	done        bool // every worker reported its result
+	orders      []placed
+	// firstSent and lastSent are when the first and the last POST went.
+	firstSent, lastSent time.Time
+	done                bool // every worker reported its result
 
 	messages  int64
+	bytes     int64
 	missing   int
 	early     int
 	lost      int
 	latencies []int64 // from the 201, sorted, microseconds
 	fromPost  []int64 // from sending the POST, sorted, microseconds
+	// lastSeen is, per order, when the last screen that got it got it.
+	lastSeen map[int64]int64
+	toLast   []int64 // per order that reached every screen, from the POST to the last screen, sorted, microseconds
+	api      []int64 // per order, from sending the POST to its 201, sorted, microseconds
 
-	rssBefore, rssConnected, rssEnd, rssPeak int64
+	// The server's process before connecting, once every screen is
+	// connected (the start of the measured phase) and at its end; the
+	// load's own CPU time (this process and its workers) at those moments.
+	srvBefore, srvReady, srvEnd procSample
+	loadReady, loadEnd          time.Duration
+	// machineReady and machineEnd are the whole machine's busy CPU time.
+	machineReady, machineEnd time.Duration
+	phase                    time.Duration // from the first POST to the last delivery
+}
+
+// placed is one order that was placed: its id and the Unix times in
+// nanoseconds at which its POST was sent and its 201 arrived.
+type placed struct {
+	id, sent, at int64
+}
+
+// sample reads the server's process, when pid is set, into srv, and the
+// CPU time of this process and its worker processes into load.
+func (s *summary) sample(pid int, workers []*workerProc, srv *procSample, load *time.Duration) error {
+	if pid > 0 {
+		p, err := sampleProc(pid)
+		if err != nil {
+			return err
+		}
+		*srv = p
+	}
+	*load, _ = processCPU(os.Getpid())
+	for _, w := range workers {
+		if w.pid > 0 {
+			cpu, _ := processCPU(w.pid)
+			*load += cpu
+		}
+	}
+	return nil
+}
+
+// metrics are the figures of a run that runs are compared by.
+type metrics struct {
+	deliveries   int
+	missing      int
+	complete     int // orders that reached every screen
+	orders       int // placed
+	ordersFailed int
+
+	// Server CPU time in the measured phase, per 1,000 deliveries, and
+	// as a share of one core; the load's share of its cores.
+	cpuPer1k         time.Duration
+	serverShare      float64
+	loadShare        float64
+	toLast, delivery [2]time.Duration // p50, p99 from the POST
+	api              [2]time.Duration // p50, p99 to the 201
+	// Server memory: growth per connected screen before any order, and
+	// resident and peak at the end.
+	idlePerScreen float64 // bytes
+	rssEnd, peak  int64
+	// writesPerDelivery is the server's write system calls in the phase
+	// per delivery, or -1.
+	writesPerDelivery float64
+	msgsPerScreen     float64
+	bytesPerScreen    float64
+	// orderRate is the POSTs sent per second; lost counts the screens
+	// whose socket ended before the close.
+	orderRate float64
+	lost      int
+	// otherShare is the CPU the rest of the machine (other processes,
+	// the hypervisor) used in the phase, as a share of one core; with
+	// -pid only.
+	otherShare float64
+}
+
+// metrics computes the run's figures; those that need the server's pid
+// are zero without one.
+func (s *summary) metrics() metrics {
+	m := metrics{deliveries: len(s.latencies), missing: s.missing, complete: len(s.toLast), orders: s.placed, ordersFailed: s.orderFailed, writesPerDelivery: -1, lost: s.lost}
+	if d := s.lastSent.Sub(s.firstSent); d > 0 {
+		m.orderRate = float64(s.placed+s.orderFailed-1) / d.Seconds()
+	}
+	if len(s.toLast) > 0 {
+		m.toLast = [2]time.Duration{percentile(s.toLast, 0.50), percentile(s.toLast, 0.99)}
+	}
+	if len(s.fromPost) > 0 {
+		m.delivery = [2]time.Duration{percentile(s.fromPost, 0.50), percentile(s.fromPost, 0.99)}
+	}
+	if len(s.api) > 0 {
+		m.api = [2]time.Duration{percentile(s.api, 0.50), percentile(s.api, 0.99)}
+	}
+	if s.connected > 0 {
+		m.msgsPerScreen = float64(s.messages) / float64(s.connected)
+		m.bytesPerScreen = float64(s.bytes) / float64(s.connected)
+	}
+	if s.phase > 0 {
+		m.loadShare = float64(s.loadEnd-s.loadReady) / float64(s.phase)
+	}
+	if s.cfg.pid == 0 || s.srvEnd.rss == 0 {
+		return m
+	}
+	cpu := s.srvEnd.cpu - s.srvReady.cpu
+	if m.deliveries > 0 {
+		m.cpuPer1k = cpu * 1000 / time.Duration(m.deliveries)
+		if s.srvEnd.writes >= 0 && s.srvReady.writes >= 0 {
+			m.writesPerDelivery = float64(s.srvEnd.writes-s.srvReady.writes) / float64(m.deliveries)
+		}
+	}
+	if s.phase > 0 {
+		m.serverShare = float64(cpu) / float64(s.phase)
+		if s.machineEnd > 0 && s.machineReady > 0 {
+			other := s.machineEnd - s.machineReady - cpu - (s.loadEnd - s.loadReady)
+			// /proc counts in ticks of 10 ms: a short phase can seem
+			// to hold more than the machine has.
+			m.otherShare = min(max(float64(other), 0)/float64(s.phase), float64(runtime.NumCPU()))
+		}
+	}
+	if s.connected > 0 {
+		m.idlePerScreen = float64(s.srvReady.rss-s.srvBefore.rss) / float64(s.connected)
+	}
+	m.rssEnd, m.peak = s.srvEnd.rss, s.srvEnd.peak
+	return m
 }
 
 // print writes the summary as "name: value" lines.
 func (s *summary) print(w io.Writer) {
 	var b strings.Builder
 	line := func(name, format string, args ...any) {
-		fmt.Fprintf(&b, "%-22s "+format+"\n", append([]any{name + ":"}, args...)...)
+		fmt.Fprintf(&b, "%-25s "+format+"\n", append([]any{name + ":"}, args...)...)
 	}
+	m := s.metrics()
 	line("url", "%s", s.cfg.url)
 	line("screens", "%d (%s; %d worker(s))", s.cfg.screens, strings.Join(s.cfg.views, ","), s.cfg.workers)
 	line("screens connected", "%d", s.connected)
@@ -562,8 +795,14 @@ func (s *summary) print(w io.Writer) {
 	if s.orderError != "" {
 		line("first order failure", "%s", s.orderError)
 	}
+	if s.placed+s.orderFailed > 1 {
+		line("order rate", "%.1f/s (POSTs sent, first to last)", m.orderRate)
+	}
+	if len(s.api) > 0 {
+		line("api latency", "%s (POST to 201)", quantiles(s.api))
+	}
 	if s.done {
-		line("messages received", "%d", s.messages)
+		line("messages received", "%d (%.1f per screen, %.1f KiB per screen)", s.messages, m.msgsPerScreen, m.bytesPerScreen/1024)
 		line("deliveries", "%d of %d", len(s.latencies), len(s.latencies)+s.missing)
 		line("missing deliveries", "%d", s.missing)
 		line("before the 201", "%d", s.early)
@@ -572,20 +811,34 @@ func (s *summary) print(w io.Writer) {
 			line("latency from 201", "%s", quantiles(s.latencies))
 			line("latency from POST", "%s", quantiles(s.fromPost))
 		}
+		line("orders on every screen", "%d of %d", len(s.toLast), s.placed)
+		if len(s.toLast) > 0 {
+			line("latency to last screen", "%s (POST to the last screen, per order)", quantiles(s.toLast))
+		}
+		line("measured phase", "%v (first POST to last delivery)", s.phase.Round(time.Millisecond))
+		line("load cpu", "%v (%.0f%% of one core)", (s.loadEnd - s.loadReady).Round(time.Millisecond), 100*m.loadShare)
 	}
 	if s.cfg.pid > 0 {
 		line("server pid", "%d", s.cfg.pid)
-		line("server rss before", "%s", mib(s.rssBefore))
-		if s.rssConnected > 0 {
-			line("server rss connected", "%s", mib(s.rssConnected))
+		line("server rss before", "%s", mib(s.srvBefore.rss))
+		if s.srvReady.rss > 0 {
+			line("server rss connected", "%s", mib(s.srvReady.rss))
 			if s.connected > 0 {
-				line("rss per screen", "%.1f KiB (connected - before)", float64(s.rssConnected-s.rssBefore)/1024/float64(s.connected))
+				line("rss per screen", "%.1f KiB (connected - before)", m.idlePerScreen/1024)
 			}
 		}
-		if s.rssEnd > 0 {
-			line("server rss end", "%s (peak %s)", mib(s.rssEnd), mib(s.rssPeak))
+		if s.srvEnd.rss > 0 {
+			line("server rss end", "%s (peak %s)", mib(s.srvEnd.rss), mib(s.srvEnd.peak))
 			if s.connected > 0 {
-				line("rss per screen end", "%.1f KiB (end - before)", float64(s.rssEnd-s.rssBefore)/1024/float64(s.connected))
+				line("rss per screen end", "%.1f KiB (end - before)", float64(s.srvEnd.rss-s.srvBefore.rss)/1024/float64(s.connected))
+			}
+			line("server cpu", "%v in the phase (%.0f%% of one core)", (s.srvEnd.cpu - s.srvReady.cpu).Round(time.Millisecond), 100*m.serverShare)
+			line("other cpu", "%.0f%% of one core (the rest of the machine in the phase)", 100*m.otherShare)
+			if m.deliveries > 0 {
+				line("cpu per 1000 deliveries", "%s", millis(m.cpuPer1k))
+			}
+			if m.writesPerDelivery >= 0 {
+				line("writes per delivery", "%.2f (write system calls in the phase / deliveries)", m.writesPerDelivery)
 			}
 		}
 	}
@@ -611,32 +864,9 @@ func micros(us int64) time.Duration {
 	return (time.Duration(us) * time.Microsecond).Round(10 * time.Microsecond)
 }
 
-func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-
-// serverMemory reads a process's resident memory and its peak, in bytes,
-// from /proc/PID/status (VmRSS, VmHWM).
-func serverMemory(pid int) (rss, peak int64, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0, fmt.Errorf("server memory: %w", err)
-	}
-	for l := range strings.Lines(string(data)) {
-		name, value, ok := strings.Cut(l, ":")
-		if !ok || name != "VmRSS" && name != "VmHWM" {
-			continue
-		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		if err != nil {
-			return 0, 0, fmt.Errorf("server memory: %s: %w", name, err)
-		}
-		if name == "VmRSS" {
-			rss = kb << 10
-		} else {
-			peak = kb << 10
-		}
-	}
-	if rss == 0 {
-		return 0, 0, fmt.Errorf("server memory: no VmRSS for pid %d", pid)
-	}
-	return rss, peak, nil
+// millis formats d in milliseconds with two decimals.
+func millis(d time.Duration) string {
+	return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
 }
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -29,6 +29,9 @@ const (
 	maxMessageBytes = 32 << 20
 	// closeParallel bounds the close handshakes in flight.
 	closeParallel = 256
+	// keepReadBuffer is the largest buffer a screen keeps between
+	// messages.
+	keepReadBuffer = 64 << 10
 	// pollEvery is how often a worker checks whether every screen has
 	// every order, once the last order is placed.
 	pollEvery = 50 * time.Millisecond
@@ -59,16 +62,22 @@ type command struct {
 
 // Kinds of commands and reports.
 const (
-	kindOrder  = "order"
-	kindDone   = "done"
-	kindClose  = "close"
-	kindReady  = "ready"
-	kindResult = "result"
+	kindOrder     = "order"
+	kindDone      = "done"
+	kindClose     = "close"
+	kindReady     = "ready"
+	kindDelivered = "delivered"
+	kindResult    = "result"
 )
 
+// reportsPerRun is how many reports a worker writes: ready, delivered and
+// result.
+const reportsPerRun = 3
+
 // report is what a worker writes to the parent, one JSON line each:
-// "ready" once its screens are connected and have their snapshots, and
-// "result" once they have every order or the wait is over.
+// "ready" once its screens are connected and have their snapshots,
+// "delivered" as soon as they have every order or the wait is over, and
+// "result", what they received, right after.
 type report struct {
 	Kind       string `json:"kind"`
 	Connected  int    `json:"connected"`
@@ -77,11 +86,15 @@ type report struct {
 	FirstError string `json:"first_error,omitempty"`
 
 	Messages  int64   `json:"messages,omitempty"`
+	Bytes     int64   `json:"bytes,omitempty"`        // in all messages
 	Latencies []int64 `json:"latencies_us,omitempty"` // from the 201, one per delivery, in microseconds (0 if before it)
 	FromPost  []int64 `json:"from_post_us,omitempty"` // the same from the moment the POST was sent
 	Early     int     `json:"early,omitempty"`        // deliveries seen before the 201 arrived
 	Missing   int     `json:"missing,omitempty"`
 	Lost      int     `json:"lost,omitempty"` // screens whose socket ended before the close
+	// Last is, per order id, the Unix time in nanoseconds at which the
+	// last of the worker's screens got it, or 0 when one of them did not.
+	Last map[int64]int64 `json:"last,omitempty"`
 }
 
 // screen is one open socket and what it has received.
@@ -90,6 +103,7 @@ type screen struct {
 	snap  chan struct{} // closed at the first message
 	ended chan struct{} // closed when reading stops
 	msgs  atomic.Int64
+	bytes atomic.Int64
 
 	mu   sync.Mutex
 	seen map[int64]int64 // ticket id → Unix nanoseconds of the first message with it
@@ -104,16 +118,28 @@ var ticketMarker = []byte(`id="ticket-`)
 // was first seen.
 func (s *screen) read() {
 	defer close(s.ended)
-	var ids []int64
+	var (
+		ids []int64
+		buf bytes.Buffer // reused: thousands of screens read at once
+	)
 	for first := true; ; first = false {
 		// The socket ends by Close or by the server; its context is not
 		// the run's, so that even a run that times out closes cleanly.
-		_, data, err := s.conn.Read(context.Background())
+		_, r, err := s.conn.Reader(context.Background())
 		if err != nil {
 			return
 		}
+		if buf.Cap() > keepReadBuffer {
+			buf = bytes.Buffer{} // after a snapshot: don't hold on to it
+		}
+		buf.Reset()
+		if _, err := buf.ReadFrom(r); err != nil {
+			return
+		}
+		data := buf.Bytes()
 		now := time.Now().UnixNano()
 		s.msgs.Add(1)
+		s.bytes.Add(int64(len(data)))
 		if first {
 			close(s.snap)
 		}
@@ -270,12 +296,18 @@ func work(ctx context.Context, in io.Reader, out io.Writer) error {
 	orders := placed
 	mu.Unlock()
 	waitDeliveries(ctx, screens, orders, cfg.Wait)
+	if err := enc.Encode(report{Kind: kindDelivered}); err != nil {
+		return fmt.Errorf("report delivered: %w", err)
+	}
 
 	res := report{Kind: kindResult, Connected: ready.Connected, Failed: failed, Snapshots: ready.Snapshots}
 	res.Latencies = make([]int64, 0, len(screens)*len(orders))
 	res.FromPost = make([]int64, 0, len(screens)*len(orders))
+	res.Last = make(map[int64]int64, len(orders))
+	incomplete := map[int64]bool{}
 	for _, s := range screens {
 		res.Messages += s.msgs.Load()
+		res.Bytes += s.bytes.Load()
 		if isClosed(s.ended) {
 			res.Lost++
 		}
@@ -284,8 +316,10 @@ func work(ctx context.Context, in io.Reader, out io.Writer) error {
 			at, ok := s.seen[o.ID]
 			if !ok {
 				res.Missing++
+				incomplete[o.ID] = true
 				continue
 			}
+			res.Last[o.ID] = max(res.Last[o.ID], at)
 			res.FromPost = append(res.FromPost, max(at-o.Sent, 0)/int64(time.Microsecond))
 			if at < o.At {
 				res.Early++
@@ -294,6 +328,9 @@ func work(ctx context.Context, in io.Reader, out io.Writer) error {
 			res.Latencies = append(res.Latencies, (at-o.At)/int64(time.Microsecond))
 		}
 		s.mu.Unlock()
+	}
+	for id := range incomplete {
+		res.Last[id] = 0
 	}
 	if err := enc.Encode(res); err != nil {
 		return fmt.Errorf("report result: %w", err)

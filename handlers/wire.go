@@ -14,76 +14,86 @@ import (
 
 // wire is the connection under one screen's socket. The socket's writer
 // puts whole WebSocket frames on it, rendered once and shared by every
-// socket of a kind of screen: while the wire is corked it keeps them, and
-// uncork sends them all in one write system call (writev, without copying
-// them), so one message, or every message a screen was behind, leaves in
-// one write. Through the websocket package only the frames it writes by
-// itself pass (pings, pongs, the close handshake): while corked they are
-// kept in order with the others, else they go straight through.
+// socket of a kind of screen: the wire keeps them, and flush sends them all
+// in one write system call (writev, without copying them), so one message,
+// or every message a screen was behind, leaves in one write. Through the
+// websocket package only the frames it writes by itself pass, each in one
+// Write (pings, pongs, the close handshake): they go out at once, between
+// whole messages, as the package may close the connection right after.
+// After a close frame, nothing more is sent.
 type wire struct {
 	net.Conn
-	timeout time.Duration // for the one write of uncork
+	timeout time.Duration // for the one write of flush
 
-	mu     sync.Mutex
-	corked bool
-	out    net.Buffers // what is kept while corked
+	mu        sync.Mutex
+	closeSent bool
+	out       net.Buffers // what is kept until flush
 }
 
-// Write is where the websocket package's buffer writes.
+// Write is where the websocket package's buffer writes: one control frame
+// at a time.
 func (w *wire) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if !w.corked {
-		// A deadline is left from the last uncork: give this one its own.
-		if err := w.Conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
-			return 0, err
-		}
-		return w.Conn.Write(p)
+	if w.closeSent {
+		return 0, net.ErrClosed
 	}
-	w.out = append(w.out, bytes.Clone(p)) // the buffer is used again
-	return len(p), nil
+	// A deadline is left from the last flush: give this one its own.
+	if err := w.Conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
+		return 0, err
+	}
+	if len(p) > 0 && p[0]&0x0f == 0x8 { // a close frame
+		w.closeSent = true
+	}
+	return w.Conn.Write(p)
 }
 
-// send puts a whole frame on the corked wire. The frame is kept, not
-// copied, until uncork: it must not change.
+// send puts a whole frame on the wire. The frame is kept, not copied,
+// until flush: it must not change.
 func (w *wire) send(frame []byte) {
 	w.mu.Lock()
 	w.out = append(w.out, frame)
 	w.mu.Unlock()
 }
 
-// cork makes the wire keep what is written until uncork.
-func (w *wire) cork() {
-	w.mu.Lock()
-	w.corked = true
-	w.mu.Unlock()
-}
+// quickWrite is how long a write may take while it holds a turn to write
+// (see writeTurns); a screen that takes longer finishes without one.
+const quickWrite = 20 * time.Millisecond
 
-// uncork sends what the wire kept in one write. A screen that cannot take
-// it within the timeout gets errTooSlow; the connection is then broken and
-// must be closed.
-func (w *wire) uncork() error {
+// flush sends what the wire kept in one write, and calls done once: when
+// the write is over, or when the screen has not taken it within quickWrite,
+// before it waits for the rest. A screen that cannot take it within the
+// timeout gets errTooSlow; the connection is then broken and must be
+// closed.
+func (w *wire) flush(done func()) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.corked = false
-	if len(w.out) == 0 {
-		return nil
-	}
 	defer func() {
 		clear(w.out) // lets go of the frames
 		w.out = w.out[:0]
 	}()
-	if err := w.Conn.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil {
+	if len(w.out) == 0 || w.closeSent {
+		done()
+		return nil
+	}
+	v := w.out // WriteTo consumes the slice it is given
+	if _, ok := w.Conn.(*net.TCPConn); !ok {
+		// Elsewhere net.Buffers would write each buffer on its own.
+		v = net.Buffers{bytes.Join(w.out, nil)}
+	}
+	start := time.Now()
+	if err := w.Conn.SetWriteDeadline(start.Add(min(quickWrite, w.timeout))); err != nil {
+		done()
 		return err
 	}
-	var err error
-	switch w.Conn.(type) {
-	case *net.TCPConn, *net.UnixConn:
-		v := w.out // WriteTo consumes the slice it is given
+	_, err := v.WriteTo(w.Conn)
+	done()
+	if errors.Is(err, os.ErrDeadlineExceeded) && quickWrite < w.timeout {
+		// A slow screen: the rest may take up to the timeout.
+		if err := w.Conn.SetWriteDeadline(start.Add(w.timeout)); err != nil {
+			return err
+		}
 		_, err = v.WriteTo(w.Conn)
-	default:
-		// Elsewhere net.Buffers would write each buffer on its own.
-		_, err = w.Conn.Write(bytes.Join(w.out, nil))
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return errTooSlow

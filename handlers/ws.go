@@ -39,6 +39,7 @@ type socketServer struct {
 	pingEvery    time.Duration
 	limits       Limits
 	log          *slog.Logger
+	turns        *writeTurns
 }
 
 // ServeHTTP upgrades the request to a screen's socket and serves it.
@@ -82,7 +83,9 @@ func (s *socketServer) serveSocket(ctx context.Context, c *websocket.Conn, w *wi
 
 	// Subscribe before anything is sent: the subscription's first event is
 	// a snapshot taken after this point, so nothing can fall in between.
-	sub := s.board.Subscribe()
+	tw := newWriter()
+	defer s.turns.leave(tw)
+	sub := s.board.SubscribeFunc(func() { s.turns.ask(tw) })
 	defer sub.Close()
 
 	readErr := make(chan error, 1)
@@ -90,7 +93,7 @@ func (s *socketServer) serveSocket(ctx context.Context, c *websocket.Conn, w *wi
 		readErr <- s.readLoop(ctx, c, k.viewOnly)
 		cancel()
 	}()
-	writeErr := s.writeLoop(ctx, c, w, sub, f)
+	writeErr := s.writeLoop(ctx, c, w, tw, sub, f)
 	cancel()
 	rerr := <-readErr
 	c.CloseNow()
@@ -181,51 +184,51 @@ type followUp struct {
 const maxBatch = 256 << 10
 
 // writeLoop sends the subscription's events, and the follow-up removals of
-// leaving tickets once their animation is over, until an error. It wakes
-// when events are queued, a follow-up is due or a ping, on one timer; it
-// then writes every message that is waiting, each as its own WebSocket
-// message (htmx applies one message's swaps together, finding all their
-// targets first, so messages are not merged), all of them in one write.
-func (s *socketServer) writeLoop(ctx context.Context, c *websocket.Conn, w *wire, sub *orders.Subscription, f *frames) error {
+// leaving tickets once their animation is over, until an error. Whenever
+// events are queued, a follow-up is due or a ping, it asks for a turn to
+// write (writeTurns); given one, it writes every message that is waiting,
+// each as its own WebSocket message (htmx applies one message's swaps
+// together, finding all their targets first, so messages are not merged),
+// all of them in one write.
+func (s *socketServer) writeLoop(ctx context.Context, c *websocket.Conn, w *wire, tw *writer, sub *orders.Subscription, f *frames) error {
 	var pending []followUp
 	// The first ping comes at a random point of the interval, so that
 	// screens that connected together do not all ping together.
 	nextPing := time.Now().Add(s.pingEvery/2 + rand.N(s.pingEvery/2+1))
 	timer := time.NewTimer(time.Until(nextPing))
 	defer timer.Stop()
-	more := true // the first snapshot is waiting
 	for {
-		if !more {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-sub.Ready():
-			case <-timer.C:
-			}
-		} else if ctx.Err() != nil {
+		select {
+		case <-ctx.Done():
 			return ctx.Err()
-		}
-		now := time.Now()
-		// Ping now and then, busy or not: a screen that vanished without
-		// closing is noticed even while messages keep the socket busy.
-		if !now.Before(nextPing) {
-			if err := s.ping(ctx, c); err != nil {
+		case <-timer.C:
+			if !time.Now().Before(nextPing) {
+				// Ping now and then, busy or not: a screen that
+				// vanished without closing is noticed even while
+				// messages keep the socket busy.
+				if err := s.ping(ctx, c); err != nil {
+					return err
+				}
+				nextPing = time.Now().Add(s.pingEvery)
+			}
+			s.turns.ask(tw) // for the follow-ups due
+		case <-tw.turn:
+			now := time.Now()
+			b, err := s.sendWaiting(w, sub, f, &pending, now)
+			if err := cmp.Or(err, w.flush(func() { s.turns.give(tw) })); err != nil {
 				return err
 			}
-			nextPing = now.Add(s.pingEvery)
-		}
-		w.cork()
-		b, err := s.sendWaiting(w, sub, f, &pending, now)
-		if err := cmp.Or(err, w.uncork()); err != nil {
-			return err
-		}
-		more = b.more
-		if b.catchUp && sub.Overflows() > b.overflows {
-			// It fell behind again while taking the snapshot that was to
-			// catch it up: it cannot keep up. Nothing is in flight, so
-			// the close frame goes out now; the page reconnects.
-			c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
-			return errTooSlow
+			if b.catchUp && sub.Overflows() > b.overflows {
+				// It fell behind again while taking the snapshot that
+				// was to catch it up: it cannot keep up. Nothing is in
+				// flight, so the close frame goes out now; the page
+				// reconnects.
+				c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
+				return errTooSlow
+			}
+			if b.more {
+				s.turns.ask(tw)
+			}
 		}
 		due := nextPing
 		if len(pending) > 0 && pending[0].due.Before(due) {

@@ -576,6 +576,10 @@ func (b *Board) Now() time.Time { return b.now() }
 // is a snapshot of the rail. Close it when done.
 func (b *Board) Subscribe() *Subscription { return b.hub.Subscribe() }
 
+// SubscribeFunc subscribes to the board's events with a subscriber that
+// is called when events are queued for it (see Hub.SubscribeFunc).
+func (b *Board) SubscribeFunc(notify func()) *Subscription { return b.hub.SubscribeFunc(notify) }
+
 // Subscribers returns how many subscriptions are open.
 func (b *Board) Subscribers() int { return b.hub.Subscribers() }
 

@@ -126,6 +126,19 @@ func (h *Hub) Subscribe() *Subscription {
 	return s
 }
 
+// SubscribeFunc is Subscribe for a subscriber that is called rather than
+// waited for: the hub calls notify whenever it queues an event for it, and
+// once at once for the first snapshot, so that the subscriber then calls
+// TryNext until it says false. notify must be quick and must not block; it
+// is called while the hub publishes, and may be called when nothing new is
+// waiting after all.
+func (h *Hub) SubscribeFunc(notify func()) *Subscription {
+	s := h.Subscribe()
+	s.notify = notify
+	notify()
+	return s
+}
+
 // Publish hands e to every subscriber. It never blocks on a subscriber.
 // Callers publish events in version order.
 func (h *Hub) Publish(e Event) {
@@ -151,8 +164,9 @@ func (h *Hub) Subscribers() int {
 // Subscription is one subscriber's view of the hub. Next may be called from
 // one goroutine at a time; Close from any.
 type Subscription struct {
-	hub   *Hub
-	ready chan struct{}
+	hub    *Hub
+	ready  chan struct{}
+	notify func() // see SubscribeFunc; nil for a subscriber that waits
 
 	mu        sync.Mutex
 	buf       []*Event // a ring of queued events: n of them from head; nil until needed
@@ -183,6 +197,10 @@ func (s *Subscription) push(e *Event) {
 		s.n++
 	}
 	s.mu.Unlock()
+	if s.notify != nil {
+		s.notify()
+		return
+	}
 	select {
 	case s.ready <- struct{}{}:
 	default:
@@ -207,12 +225,6 @@ func (s *Subscription) Next(ctx context.Context) (Event, error) {
 		}
 	}
 }
-
-// Ready returns a channel that receives a value after events are queued
-// or the subscription is closed: then TryNext has something to say. It
-// may also receive when TryNext finds nothing (an event that a snapshot
-// covered). One goroutine waits on it at a time, the one calling TryNext.
-func (s *Subscription) Ready() <-chan struct{} { return s.ready }
 
 // TryNext is Next without the wait: it returns the next event and true, or
 // false when no event is waiting, or ErrClosed.

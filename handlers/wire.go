@@ -25,9 +25,13 @@ type wire struct {
 	net.Conn
 	timeout time.Duration // for the one write of flush
 
+	// mu is held from a flush to its finish: a frame of the websocket
+	// package's never lands within another.
 	mu        sync.Mutex
 	closeSent bool
 	out       net.Buffers // what is kept until flush
+	rest      net.Buffers // what a flush has yet to write
+	started   time.Time   // when the flush began
 }
 
 // Write is where the websocket package's buffer writes: one control frame
@@ -56,50 +60,64 @@ func (w *wire) send(frame []byte) {
 	w.mu.Unlock()
 }
 
-// quickWrite is how long a write may take while it holds a turn to write
-// (see writeTurns); a screen that takes longer finishes without one.
+// quickWrite is how long a write may take in a writer's turn (see
+// writers); a screen that takes longer finishes on its own goroutine.
 const quickWrite = 20 * time.Millisecond
 
-// flush sends what the wire kept in one write, and calls done once: when
-// the write is over, or when the screen has not taken it within quickWrite,
-// before it waits for the rest. A screen that cannot take it within the
-// timeout gets errTooSlow; the connection is then broken and must be
-// closed.
-func (w *wire) flush(done func()) error {
+// flush sends what the wire kept in one write. If the screen has not taken
+// it all within quickWrite, flush returns slow with the wire still locked,
+// and finish must then write the rest. The time the screen has to take it
+// all is the wire's timeout; one that takes longer gets errTooSlow, and its
+// connection is then broken and must be closed.
+func (w *wire) flush() (slow bool, err error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	defer func() {
-		clear(w.out) // lets go of the frames
-		w.out = w.out[:0]
-	}()
 	if len(w.out) == 0 || w.closeSent {
-		done()
-		return nil
+		w.done()
+		return false, nil
 	}
-	v := w.out // WriteTo consumes the slice it is given
+	w.rest = w.out // WriteTo consumes the slice it is given
 	if _, ok := w.Conn.(*net.TCPConn); !ok {
 		// Elsewhere net.Buffers would write each buffer on its own.
-		v = net.Buffers{bytes.Join(w.out, nil)}
+		w.rest = net.Buffers{bytes.Join(w.out, nil)}
 	}
-	start := time.Now()
-	if err := w.Conn.SetWriteDeadline(start.Add(min(quickWrite, w.timeout))); err != nil {
-		done()
+	w.started = time.Now()
+	if err := w.Conn.SetWriteDeadline(w.started.Add(min(quickWrite, w.timeout))); err != nil {
+		w.done()
+		return false, err
+	}
+	_, err = w.rest.WriteTo(w.Conn)
+	if errors.Is(err, os.ErrDeadlineExceeded) && quickWrite < w.timeout {
+		return true, nil
+	}
+	w.done()
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return false, errTooSlow
+	}
+	return false, err
+}
+
+// finish writes the rest of a slow flush, and unlocks the wire.
+func (w *wire) finish() error {
+	defer w.done()
+	if err := w.Conn.SetWriteDeadline(w.started.Add(w.timeout)); err != nil {
 		return err
 	}
-	_, err := v.WriteTo(w.Conn)
-	done()
-	if errors.Is(err, os.ErrDeadlineExceeded) && quickWrite < w.timeout {
-		// A slow screen: the rest may take up to the timeout.
-		if err := w.Conn.SetWriteDeadline(start.Add(w.timeout)); err != nil {
-			return err
-		}
-		_, err = v.WriteTo(w.Conn)
-	}
+	_, err := w.rest.WriteTo(w.Conn)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		return errTooSlow
 	}
 	return err
 }
+
+// done ends a flush: it lets go of the frames and unlocks the wire.
+func (w *wire) done() {
+	clear(w.out)
+	w.out, w.rest = w.out[:0], nil
+	w.mu.Unlock()
+}
+
+// pingFrame is a ping with no payload: any pong answers it.
+var pingFrame = []byte{0x89, 0}
 
 // textFrame returns p as one unmasked WebSocket text frame, as a server
 // sends it (RFC 6455, section 5.2).

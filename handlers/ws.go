@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -39,7 +37,7 @@ type socketServer struct {
 	pingEvery    time.Duration
 	limits       Limits
 	log          *slog.Logger
-	turns        *writeTurns
+	writers      *writers
 }
 
 // ServeHTTP upgrades the request to a screen's socket and serves it.
@@ -51,11 +49,15 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ww := &wiredWriter{ResponseWriter: w, timeout: s.writeTimeout}
+	sock := &screenSocket{f: s.frames[k]}
 	c, err := websocket.Accept(ww, r, &websocket.AcceptOptions{
 		OriginPatterns: s.origins,
 		// Context takeover costs about a megabyte per socket, and
 		// tickets are small: keep compression off.
 		CompressionMode: websocket.CompressionDisabled,
+		OnPongReceived: func(context.Context, []byte) {
+			sock.lastPong.Store(time.Now().UnixNano())
+		},
 	})
 	if err != nil {
 		// Accept has answered already (403 for a foreign origin).
@@ -69,39 +71,41 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.sockets.untrack(c)
-	if err := s.serveSocket(ctx, c, ww.wire, k, s.frames[k]); err != nil && !expectedClose(err) {
+	sock.c, sock.w = c, ww.wire
+	if err := s.serveSocket(ctx, sock, k.viewOnly); err != nil && !expectedClose(err) {
 		s.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
 	}
 }
 
 // serveSocket runs one socket until the screen goes away, the socket fails,
 // the handler is closed or ctx is cancelled, which drops the connection.
-func (s *socketServer) serveSocket(ctx context.Context, c *websocket.Conn, w *wire, k screenKind, f *frames) error {
-	c.SetReadLimit(MaxMessageBytes)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+// Its goroutine reads what the screen sends; the writers write to it.
+func (s *socketServer) serveSocket(ctx context.Context, sock *screenSocket, viewOnly bool) error {
+	sock.c.SetReadLimit(MaxMessageBytes)
+	ctx, end := context.WithCancelCause(ctx)
+	defer end(nil)
+	sock.end = end
+	// The first ping comes at a random point of the interval, so that
+	// screens that connected together do not all ping together.
+	sock.nextPing = time.Now().Add(s.pingEvery/2 + rand.N(s.pingEvery/2+1))
+	sock.timer = time.AfterFunc(time.Until(sock.nextPing), func() { s.writers.ask(sock) })
+	defer sock.timer.Stop()
 
 	// Subscribe before anything is sent: the subscription's first event is
 	// a snapshot taken after this point, so nothing can fall in between.
-	tw := newWriter()
-	defer s.turns.leave(tw)
-	sub := s.board.SubscribeFunc(func() { s.turns.ask(tw) })
-	defer sub.Close()
+	sock.sub = s.board.SubscribeFunc(func() { s.writers.ask(sock) })
+	defer sock.sub.Close()
+	defer s.writers.leave(sock)
+	s.writers.ask(sock) // for the snapshot
 
-	readErr := make(chan error, 1)
-	go func() {
-		readErr <- s.readLoop(ctx, c, k.viewOnly)
-		cancel()
-	}()
-	writeErr := s.writeLoop(ctx, c, w, tw, sub, f)
-	cancel()
-	rerr := <-readErr
-	c.CloseNow()
-	if errors.Is(writeErr, context.Canceled) {
-		// The reader ended first; its error says why.
-		return rerr
+	rerr := s.readLoop(ctx, sock.c, viewOnly)
+	end(rerr)
+	sock.c.CloseNow()
+	if cause := context.Cause(ctx); errors.Is(rerr, context.Canceled) && cause != nil && !errors.Is(cause, context.Canceled) {
+		// A writer ended it; its error says why.
+		return cause
 	}
-	return writeErr
+	return rerr
 }
 
 // readLoop reads what the screen sends until the socket closes: actions
@@ -172,129 +176,6 @@ func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly
 	}
 }
 
-// followUp is a message to send once it is due: the removal of a leaving
-// ticket once its animation is over.
-type followUp struct {
-	due  time.Time
-	data []byte // the frame
-}
-
-// maxBatch is about how many bytes of messages a socket sends in one write
-// when it is behind; the rest follow in the next.
-const maxBatch = 256 << 10
-
-// writeLoop sends the subscription's events, and the follow-up removals of
-// leaving tickets once their animation is over, until an error. Whenever
-// events are queued, a follow-up is due or a ping, it asks for a turn to
-// write (writeTurns); given one, it writes every message that is waiting,
-// each as its own WebSocket message (htmx applies one message's swaps
-// together, finding all their targets first, so messages are not merged),
-// all of them in one write.
-func (s *socketServer) writeLoop(ctx context.Context, c *websocket.Conn, w *wire, tw *writer, sub *orders.Subscription, f *frames) error {
-	var pending []followUp
-	// The first ping comes at a random point of the interval, so that
-	// screens that connected together do not all ping together.
-	nextPing := time.Now().Add(s.pingEvery/2 + rand.N(s.pingEvery/2+1))
-	timer := time.NewTimer(time.Until(nextPing))
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
-			if !time.Now().Before(nextPing) {
-				// Ping now and then, busy or not: a screen that
-				// vanished without closing is noticed even while
-				// messages keep the socket busy.
-				if err := s.ping(ctx, c); err != nil {
-					return err
-				}
-				nextPing = time.Now().Add(s.pingEvery)
-			}
-			s.turns.ask(tw) // for the follow-ups due
-		case <-tw.turn:
-			now := time.Now()
-			b, err := s.sendWaiting(w, sub, f, &pending, now)
-			if err := cmp.Or(err, w.flush(func() { s.turns.give(tw) })); err != nil {
-				return err
-			}
-			if b.catchUp && sub.Overflows() > b.overflows {
-				// It fell behind again while taking the snapshot that
-				// was to catch it up: it cannot keep up. Nothing is in
-				// flight, so the close frame goes out now; the page
-				// reconnects.
-				c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
-				return errTooSlow
-			}
-			if b.more {
-				s.turns.ask(tw)
-			}
-		}
-		due := nextPing
-		if len(pending) > 0 && pending[0].due.Before(due) {
-			due = pending[0].due
-		}
-		timer.Reset(time.Until(due))
-	}
-}
-
-// batch is what sendWaiting wrote.
-type batch struct {
-	more bool // it stopped at maxBatch: more may be waiting
-	// catchUp: it holds a snapshot that brings a screen that fell behind
-	// up to date, taken when the subscription had fallen behind overflows
-	// times.
-	catchUp   bool
-	overflows int
-}
-
-// sendWaiting writes the follow-ups due at now and the messages of the
-// events waiting, oldest first, up to about maxBatch bytes.
-func (s *socketServer) sendWaiting(w *wire, sub *orders.Subscription, f *frames, pending *[]followUp, now time.Time) (batch, error) {
-	var b batch
-	written := 0
-	for len(*pending) > 0 && !(*pending)[0].due.After(now) {
-		w.send((*pending)[0].data)
-		written += len((*pending)[0].data)
-		*pending = (*pending)[1:]
-	}
-	for written < maxBatch {
-		e, ok, err := sub.TryNext()
-		if err != nil || !ok {
-			return b, err
-		}
-		fr := f.get(e)
-		if fr.err != nil {
-			return b, fr.err
-		}
-		if e.Kind == orders.EventSnapshot {
-			// Counted once it is rendered: what it must outpace is the
-			// write.
-			b.overflows = sub.Overflows()
-			b.catchUp = b.overflows > 0
-			// The snapshot has no leaving tickets left to remove.
-			*pending = (*pending)[:0]
-		}
-		if fr.wire != nil {
-			w.send(fr.wire)
-			written += len(fr.wire)
-		}
-		if fr.followUp != nil {
-			*pending = append(*pending, followUp{now.Add(fr.delay), fr.followUpWire})
-			slices.SortStableFunc(*pending, func(a, b followUp) int { return a.due.Compare(b.due) })
-		}
-	}
-	b.more = true
-	return b, nil
-}
-
-// ping checks that an idle screen is still there.
-func (s *socketServer) ping(ctx context.Context, c *websocket.Conn) error {
-	ctx, cancel := context.WithTimeout(ctx, s.writeTimeout)
-	defer cancel()
-	return c.Ping(ctx)
-}
-
 // expectedClose reports whether err is an ordinary end of a socket: the
 // screen left or reloaded, the server is restarting, or a screen was too
 // slow and told to reconnect.
@@ -306,7 +187,7 @@ func expectedClose(err error) bool {
 	}
 	// A deadline is a screen that stopped answering pings.
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, errTooSlow)
+		errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, errTooSlow) || errors.Is(err, errNoPong)
 }
 
 // socketSet is the open sockets: Close closes them all, and revoking a

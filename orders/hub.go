@@ -128,14 +128,15 @@ func (h *Hub) Subscribe() *Subscription {
 
 // SubscribeFunc is Subscribe for a subscriber that is called rather than
 // waited for: the hub calls notify whenever it queues an event for it, and
-// once at once for the first snapshot, so that the subscriber then calls
-// TryNext until it says false. notify must be quick and must not block; it
-// is called while the hub publishes, and may be called when nothing new is
-// waiting after all.
+// the subscriber then calls TryNext until it says false. The first
+// snapshot is waiting from the start, without a call. notify must be quick
+// and must not block; it is called while the hub publishes, and may be
+// called when nothing new is waiting after all.
 func (h *Hub) SubscribeFunc(notify func()) *Subscription {
-	s := h.Subscribe()
-	s.notify = notify
-	notify()
+	s := &Subscription{hub: h, stale: true, ready: make(chan struct{}, 1), notify: notify}
+	h.mu.Lock()
+	h.subs[s] = struct{}{}
+	h.mu.Unlock()
 	return s
 }
 

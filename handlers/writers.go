@@ -1,0 +1,308 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ticketrail/ticketrail/orders"
+)
+
+// writers write the sockets' messages: a few goroutines, a couple per CPU,
+// serve the sockets that have something to send, in the order they asked.
+// After a new order every socket has a message to send; had each socket a
+// goroutine of its own to wake, thousands of them would queue to run, and
+// the goroutines of the API and of the board would wait behind all of them
+// (seconds, at 10,000 screens). Here the sockets that wait are entries in
+// a queue, not goroutines: a request is served within a few writes, and a
+// delivery costs no goroutine switch. A writer spends at most quickWrite of
+// a write on one socket: a slow screen finishes on a goroutine of its own.
+type writers struct {
+	max          int // writer goroutines at most
+	writeTimeout time.Duration
+	pingEvery    time.Duration
+
+	mu      sync.Mutex
+	running int             // writer goroutines
+	queue   []*screenSocket // asked and waiting, oldest first
+	head    int             // queue[head:] is the queue
+}
+
+func newWriters(writeTimeout, pingEvery time.Duration) *writers {
+	return &writers{max: 2 * runtime.GOMAXPROCS(0), writeTimeout: writeTimeout, pingEvery: pingEvery}
+}
+
+// screenSocket is one screen's socket as the writers see it.
+type screenSocket struct {
+	c   *websocket.Conn
+	w   *wire
+	sub *orders.Subscription
+	f   *frames
+	// end ends the socket with a cause: it cancels the socket's context,
+	// which closes the connection.
+	end context.CancelCauseFunc
+	// timer asks for a turn when a follow-up, a ping or a pong is due.
+	timer    *time.Timer
+	lastPong atomic.Int64 // when the last pong came, in Unix nanoseconds
+
+	// Only the writer serving the socket touches these.
+	pending  []followUp
+	nextPing time.Time
+	pingSent time.Time // when the ping that is not answered yet went, or zero
+
+	// writers.mu guards these.
+	state turnState
+	again bool // asked while being served: it queues again after
+}
+
+type turnState int
+
+const (
+	idle    turnState = iota
+	waiting           // in the queue
+	serving           // a writer has it
+	gone              // the socket ended
+)
+
+// errNoPong ends a screen that did not answer a ping within the write
+// timeout.
+var errNoPong = errors.New("screen did not answer a ping")
+
+// ask asks for s to be served: it queues, and a writer takes it. Asking
+// again while it waits changes nothing; while it is served, it queues
+// again once that is over, so nothing asked in between is missed.
+func (ws *writers) ask(s *screenSocket) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	switch s.state {
+	case idle:
+		s.state = waiting
+		ws.queue = append(ws.queue, s)
+		if ws.running < ws.max {
+			ws.running++
+			go ws.run()
+		}
+	case serving:
+		s.again = true
+	}
+}
+
+// leave says that s ended: it is never served again.
+func (ws *writers) leave(s *screenSocket) {
+	ws.mu.Lock()
+	s.state = gone
+	ws.mu.Unlock()
+}
+
+// stop ends s for cause: it is never served again.
+func (ws *writers) stop(s *screenSocket, cause error) {
+	ws.leave(s)
+	s.end(cause)
+}
+
+// run serves the queue until it is empty.
+func (ws *writers) run() {
+	for {
+		ws.mu.Lock()
+		s := ws.pop()
+		if s == nil {
+			ws.running--
+			ws.mu.Unlock()
+			return
+		}
+		s.state = serving
+		ws.mu.Unlock()
+		if !ws.serve(s) {
+			ws.served(s)
+		}
+	}
+}
+
+// pop takes the oldest socket waiting, or nil. The caller holds ws.mu.
+func (ws *writers) pop() *screenSocket {
+	for ws.head < len(ws.queue) {
+		s := ws.queue[ws.head]
+		ws.queue[ws.head] = nil
+		ws.head++
+		if s.state == waiting {
+			ws.compact()
+			return s
+		}
+	}
+	ws.queue, ws.head = ws.queue[:0], 0
+	return nil
+}
+
+// compact lets the queue's slice move down once half of it is spent.
+func (ws *writers) compact() {
+	if ws.head > len(ws.queue)/2 && ws.head > 64 {
+		n := copy(ws.queue, ws.queue[ws.head:])
+		clear(ws.queue[n:])
+		ws.queue, ws.head = ws.queue[:n], 0
+	}
+}
+
+// served ends a turn of s: it queues again if it was asked for meanwhile.
+func (ws *writers) served(s *screenSocket) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if s.state != serving {
+		return
+	}
+	s.state = idle
+	if s.again {
+		s.again = false
+		s.state = waiting
+		ws.queue = append(ws.queue, s)
+		if ws.running < ws.max {
+			ws.running++
+			go ws.run()
+		}
+	}
+}
+
+// serve writes what s has to send: a ping when one is due, the follow-ups
+// due, and the messages of the events waiting, all in one write. It
+// reports true when the write was slow and goes on on a goroutine of its
+// own, which ends the turn.
+func (ws *writers) serve(s *screenSocket) (async bool) {
+	now := time.Now()
+	if !s.pingSent.IsZero() {
+		switch {
+		case s.lastPong.Load() >= s.pingSent.UnixNano():
+			s.pingSent = time.Time{}
+		case now.Sub(s.pingSent) >= ws.writeTimeout:
+			ws.stop(s, errNoPong)
+			return false
+		}
+	}
+	// Ping now and then, busy or not: a screen that vanished without
+	// closing is noticed even while messages keep the socket busy.
+	if !now.Before(s.nextPing) {
+		s.w.send(pingFrame)
+		if s.pingSent.IsZero() {
+			s.pingSent = now
+		}
+		s.nextPing = now.Add(ws.pingEvery)
+	}
+	b, err := sendWaiting(s.w, s.sub, s.f, &s.pending, now)
+	if err != nil {
+		ws.stop(s, err)
+	}
+	slow, err := s.w.flush()
+	if slow {
+		go func() {
+			ws.wrote(s, b, s.w.finish())
+			ws.served(s)
+		}()
+		return true
+	}
+	ws.wrote(s, b, err)
+	return false
+}
+
+// wrote follows a write of batch b to s that ended with err.
+func (ws *writers) wrote(s *screenSocket, b batch, err error) {
+	if err != nil {
+		ws.stop(s, err)
+		return
+	}
+	if b.catchUp && s.sub.Overflows() > b.overflows {
+		// It fell behind again while taking the snapshot that was to
+		// catch it up: it cannot keep up. Nothing more is written; the
+		// close frame goes out now and the page reconnects.
+		ws.leave(s)
+		go func() {
+			s.c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
+			s.end(errTooSlow)
+		}()
+		return
+	}
+	if b.more {
+		ws.ask(s)
+	}
+	due := s.nextPing
+	if !s.pingSent.IsZero() {
+		due = minTime(due, s.pingSent.Add(ws.writeTimeout))
+	}
+	if len(s.pending) > 0 {
+		due = minTime(due, s.pending[0].due)
+	}
+	s.timer.Reset(time.Until(due))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// followUp is a message to send once it is due: the removal of a leaving
+// ticket once its animation is over.
+type followUp struct {
+	due  time.Time
+	data []byte // the frame
+}
+
+// maxBatch is about how many bytes of messages a socket sends in one write
+// when it is behind; the rest follow in the next.
+const maxBatch = 256 << 10
+
+// batch is what sendWaiting wrote.
+type batch struct {
+	more bool // it stopped at maxBatch: more may be waiting
+	// catchUp: it holds a snapshot that brings a screen that fell behind
+	// up to date, taken when the subscription had fallen behind overflows
+	// times.
+	catchUp   bool
+	overflows int
+}
+
+// sendWaiting puts on w the follow-ups due at now and the messages of the
+// events waiting, oldest first, up to about maxBatch bytes. Each is a
+// WebSocket message of its own: htmx applies the swaps of one message
+// together, finding all their targets first, so messages are not merged.
+func sendWaiting(w *wire, sub *orders.Subscription, f *frames, pending *[]followUp, now time.Time) (batch, error) {
+	var b batch
+	written := 0
+	for len(*pending) > 0 && !(*pending)[0].due.After(now) {
+		w.send((*pending)[0].data)
+		written += len((*pending)[0].data)
+		*pending = (*pending)[1:]
+	}
+	for written < maxBatch {
+		e, ok, err := sub.TryNext()
+		if err != nil || !ok {
+			return b, err
+		}
+		fr := f.get(e)
+		if fr.err != nil {
+			return b, fr.err
+		}
+		if e.Kind == orders.EventSnapshot {
+			// Counted once it is rendered: what it must outpace is the
+			// write.
+			b.overflows = sub.Overflows()
+			b.catchUp = b.overflows > 0
+			// The snapshot has no leaving tickets left to remove.
+			*pending = (*pending)[:0]
+		}
+		if fr.wire != nil {
+			w.send(fr.wire)
+			written += len(fr.wire)
+		}
+		if fr.followUp != nil {
+			*pending = append(*pending, followUp{now.Add(fr.delay), fr.followUpWire})
+			slices.SortStableFunc(*pending, func(a, b followUp) int { return a.due.Compare(b.due) })
+		}
+	}
+	b.more = true
+	return b, nil
+}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"math"
 	"net"
@@ -186,8 +187,8 @@ func (s *screenCount) release(key string) {
 }
 
 // limitScreens admits a socket while the caps of l allow it, holds its
-// slot until next returns, and refuses it with 503 and Retry-After
-// otherwise.
+// slot until next returns, or, if next takes the slot (takeSlot), until it
+// releases it, and refuses it with 503 and Retry-After otherwise.
 func limitScreens(l Limits, log *slog.Logger, next http.Handler) http.Handler {
 	l = l.withDefaults()
 	screens := &screenCount{max: l.MaxScreens, perAddress: l.MaxScreensPerAddress, byAddr: make(map[string]int)}
@@ -199,9 +200,43 @@ func limitScreens(l Limits, log *slog.Logger, next http.Handler) http.Handler {
 			http.Error(w, "too many screens open; try again later", http.StatusServiceUnavailable)
 			return
 		}
-		defer screens.release(key)
-		next.ServeHTTP(w, r)
+		sl := &screenSlot{release: func() { screens.release(key) }}
+		defer sl.done()
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), screenSlotKey{}, sl)))
 	})
+}
+
+// screenSlot is a socket's place under the caps of limitScreens.
+type screenSlot struct {
+	release func()
+	mu      sync.Mutex
+	taken   bool
+}
+
+type screenSlotKey struct{}
+
+// done releases the slot, unless a socket took it.
+func (sl *screenSlot) done() {
+	sl.mu.Lock()
+	taken := sl.taken
+	sl.mu.Unlock()
+	if !taken {
+		sl.release()
+	}
+}
+
+// takeSlot takes over the screen slot of request r, for a socket that
+// outlives its handler: call the function returned when the socket ends.
+// Without a slot it returns a function that does nothing.
+func takeSlot(r *http.Request) func() {
+	sl, ok := r.Context().Value(screenSlotKey{}).(*screenSlot)
+	if !ok {
+		return func() {}
+	}
+	sl.mu.Lock()
+	sl.taken = true
+	sl.mu.Unlock()
+	return sl.release
 }
 
 // maxAPIClients bounds how many client addresses the API's rate limit

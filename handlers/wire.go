@@ -142,8 +142,15 @@ type wiredWriter struct {
 	wire    *wire // set by Hijack
 }
 
-// Hijack hijacks the connection and points net/http's write buffer, which
-// the websocket package keeps, at a wire around it.
+// socketBuffer is the size of a socket's read and write buffers in the
+// websocket package. Its writes are control frames (the wire holds the
+// messages), and what screens send is a few hundred bytes: the 4 KB
+// buffers of net/http were a third of an idle socket.
+const socketBuffer = 512
+
+// Hijack hijacks the connection and gives the websocket package small
+// buffers, writing to a wire around the connection. net/http's own go
+// with the handler, which returns once the socket is open.
 func (ww *wiredWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	h, ok := ww.ResponseWriter.(http.Hijacker)
 	if !ok {
@@ -160,8 +167,11 @@ func (ww *wiredWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		}
 	}
 	ww.wire = &wire{Conn: conn, timeout: ww.timeout}
-	rw.Writer.Reset(ww.wire)
-	return conn, rw, nil
+	r := rw.Reader
+	if r.Buffered() == 0 {
+		r = bufio.NewReaderSize(conn, socketBuffer)
+	}
+	return conn, bufio.NewReadWriter(r, bufio.NewWriterSize(ww.wire, socketBuffer)), nil
 }
 
 // Unwrap returns the ResponseWriter wrapped, for http.ResponseController.

@@ -64,17 +64,26 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.Debug("websocket refused", "origin", r.Header.Get("Origin"), "err", err)
 		return
 	}
-	ctx, drop := context.WithCancel(orders.WithActor(r.Context(), p.Actor))
-	defer drop()
+	// The socket outlives this handler: net/http's buffers and request go
+	// with the handler, and the socket is served on a goroutine of its own
+	// (see wiredWriter), which takes over the socket's slot under the
+	// screen caps.
+	ctx, drop := context.WithCancel(orders.WithActor(context.WithoutCancel(r.Context()), p.Actor))
 	if !s.sockets.track(c, drop, p.Screen) {
+		drop()
 		c.Close(websocket.StatusServiceRestart, "server restarting")
 		return
 	}
-	defer s.sockets.untrack(c)
 	sock.c, sock.w = c, ww.wire
-	if err := s.serveSocket(ctx, sock, k.viewOnly); err != nil && !expectedClose(err) {
-		s.log.Warn("websocket ended", "remote", r.RemoteAddr, "err", err)
-	}
+	release, remote := takeSlot(r), r.RemoteAddr
+	go func() {
+		defer release()
+		defer s.sockets.untrack(c)
+		defer drop()
+		if err := s.serveSocket(ctx, sock, k.viewOnly); err != nil && !expectedClose(err) {
+			s.log.Warn("websocket ended", "remote", remote, "err", err)
+		}
+	}()
 }
 
 // serveSocket runs one socket until the screen goes away, the socket fails,

@@ -70,8 +70,9 @@ type Options struct {
 	// that falls behind again while taking the snapshot meant to catch it
 	// up is closed with 1013, try again later.)
 	WriteTimeout time.Duration
-	// PingEvery is how often an idle socket is pinged, so that screens that
-	// vanished without closing are noticed.
+	// PingEvery is how often a socket is pinged, so that screens that
+	// vanished without closing are noticed: one whose pong has not come
+	// within WriteTimeout is dropped.
 	PingEvery time.Duration
 	// Limits bounds the actions a socket may send, the sockets open in all
 	// and per client address, and the API requests per client address.

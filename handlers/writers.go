@@ -47,8 +47,10 @@ type screenSocket struct {
 	// end ends the socket with a cause: it cancels the socket's context,
 	// which closes the connection.
 	end context.CancelCauseFunc
-	// timer asks for a turn when a follow-up, a ping or a pong is due.
+	// timer asks for a turn when a follow-up, a ping or a pong is due;
+	// timerDue is when it is set to fire.
 	timer    *time.Timer
+	timerDue time.Time
 	lastPong atomic.Int64 // when the last pong came, in Unix nanoseconds
 
 	// Only the writer serving the socket touches these.
@@ -234,7 +236,10 @@ func (ws *writers) wrote(s *screenSocket, b batch, err error) {
 	if len(s.pending) > 0 {
 		due = minTime(due, s.pending[0].due)
 	}
-	s.timer.Reset(time.Until(due))
+	if !due.Equal(s.timerDue) || !due.After(time.Now()) {
+		s.timerDue = due
+		s.timer.Reset(time.Until(due))
+	}
 }
 
 func minTime(a, b time.Time) time.Time {

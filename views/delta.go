@@ -2,6 +2,7 @@ package views
 
 import (
 	"hash/fnv"
+	"iter"
 	"slices"
 	"strconv"
 
@@ -87,23 +88,35 @@ func diffAllDay(before, after []allDayItem, changed map[string]int) allDayDelta 
 			d.remove = append(d.remove, it.Name)
 		}
 	}
-	for i := 0; i < len(after); {
-		if !isChanged(after[i]) {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(after) && isChanged(after[j]) {
-			j++
-		}
+	for i, j := range runs(after, isChanged) {
 		ins := allDayInsert{items: after[i:j]}
 		if j < len(after) {
 			ins.before = after[j].Name
 		}
 		d.insert = append(d.insert, ins)
-		i = j
 	}
 	return d
+}
+
+// runs yields the runs of consecutive items that in holds for, as the
+// index of each run's first item and the index after its last.
+func runs[T any](items []T, in func(T) bool) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for i := 0; i < len(items); {
+			if !in(items[i]) {
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(items) && in(items[j]) {
+				j++
+			}
+			if !yield(i, j) {
+				return
+			}
+			i = j
+		}
+	}
 }
 
 // allDayID is the id of the all-day entry of the item with the given name:
@@ -147,21 +160,12 @@ func recallChange(listed []int64, recent []orders.Order) recallDelta {
 			d.remove = append(d.remove, id)
 		}
 	}
-	for i := 0; i < len(recent); {
-		if was[recent[i].ID] {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(recent) && !was[recent[j].ID] {
-			j++
-		}
+	for i, j := range runs(recent, func(o orders.Order) bool { return !was[o.ID] }) {
 		ins := recallInsert{orders: recent[i:j]}
 		if j < len(recent) {
 			ins.before = recent[j].ID
 		}
 		d.insert = append(d.insert, ins)
-		i = j
 	}
 	d.noneGoes = len(listed) == 0 && len(recent) > 0
 	d.noneComes = len(listed) > 0 && len(recent) == 0

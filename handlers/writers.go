@@ -123,6 +123,10 @@ func (ws *writers) run() {
 		if !ws.serve(s) {
 			ws.served(s)
 		}
+		// A writer that always has a socket to serve would keep its CPU
+		// until the scheduler preempts it, 10 ms later, while the API's
+		// goroutines wait: let them run between two sockets.
+		runtime.Gosched()
 	}
 }
 

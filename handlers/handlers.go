@@ -72,7 +72,7 @@ type Options struct {
 	WriteTimeout time.Duration
 	// PingEvery is how often a socket is pinged, so that screens that
 	// vanished without closing are noticed: one whose pong has not come
-	// within WriteTimeout is dropped.
+	// by the next ping is dropped.
 	PingEvery time.Duration
 	// Limits bounds the actions a socket may send, the sockets open in all
 	// and per client address, and the API requests per client address.

@@ -24,9 +24,8 @@ import (
 // delivery costs no goroutine switch. A writer spends at most quickWrite of
 // a write on one socket: a slow screen finishes on a goroutine of its own.
 type writers struct {
-	max          int // writer goroutines at most
-	writeTimeout time.Duration
-	pingEvery    time.Duration
+	max       int // writer goroutines at most
+	pingEvery time.Duration
 
 	mu      sync.Mutex
 	running int             // writer goroutines
@@ -34,8 +33,8 @@ type writers struct {
 	head    int             // queue[head:] is the queue
 }
 
-func newWriters(writeTimeout, pingEvery time.Duration) *writers {
-	return &writers{max: 2 * runtime.GOMAXPROCS(0), writeTimeout: writeTimeout, pingEvery: pingEvery}
+func newWriters(pingEvery time.Duration) *writers {
+	return &writers{max: 2 * runtime.GOMAXPROCS(0), pingEvery: pingEvery}
 }
 
 // screenSocket is one screen's socket as the writers see it.
@@ -72,8 +71,7 @@ const (
 	gone              // the socket ended
 )
 
-// errNoPong ends a screen that did not answer a ping within the write
-// timeout.
+// errNoPong ends a screen that did not answer a ping by the next.
 var errNoPong = errors.New("screen did not answer a ping")
 
 // ask asks for s to be served: it queues, and a writer takes it. Asking
@@ -179,23 +177,18 @@ func (ws *writers) served(s *screenSocket) {
 // own, which ends the turn.
 func (ws *writers) serve(s *screenSocket) (async bool) {
 	now := time.Now()
-	if !s.pingSent.IsZero() {
-		switch {
-		case s.lastPong.Load() >= s.pingSent.UnixNano():
-			s.pingSent = time.Time{}
-		case now.Sub(s.pingSent) >= ws.writeTimeout:
+	// Ping now and then, busy or not: a screen that vanished without
+	// closing is noticed even while messages keep the socket busy. One
+	// that has not answered the last ping by the time of the next is
+	// dropped.
+	if !now.Before(s.nextPing) {
+		if !s.pingSent.IsZero() && s.lastPong.Load() < s.pingSent.UnixNano() {
 			ws.stop(s, errNoPong)
 			return false
 		}
-	}
-	// Ping now and then, busy or not: a screen that vanished without
-	// closing is noticed even while messages keep the socket busy.
-	if !now.Before(s.nextPing) {
 		s.w.send(pingFrame)
-		if s.pingSent.IsZero() {
-			s.pingSent = now
-		}
-		s.nextPing = now.Add(ws.pingEvery)
+		s.pingSent = now
+		s.nextPing = pingTime(now.Add(ws.pingEvery))
 	}
 	b, err := sendWaiting(s.w, s.sub, s.f, &s.pending, now)
 	if err != nil {
@@ -234,9 +227,6 @@ func (ws *writers) wrote(s *screenSocket, b batch, err error) {
 		ws.ask(s)
 	}
 	due := s.nextPing
-	if !s.pingSent.IsZero() {
-		due = minTime(due, s.pingSent.Add(ws.writeTimeout))
-	}
 	if len(s.pending) > 0 {
 		due = minTime(due, s.pending[0].due)
 	}
@@ -244,6 +234,20 @@ func (ws *writers) wrote(s *screenSocket, b batch, err error) {
 		s.timerDue = due
 		s.timer.Reset(time.Until(due))
 	}
+}
+
+// pingBatch is the step that ping times are rounded up to, so that the
+// sockets' pings, spread over the interval, go out some tens at a time:
+// one wakeup for the lot rather than one each, and their pongs come back
+// together.
+const pingBatch = time.Second
+
+// pingTime rounds t up to a multiple of pingBatch.
+func pingTime(t time.Time) time.Time {
+	if r := t.Truncate(pingBatch); !r.Equal(t) {
+		return r.Add(pingBatch)
+	}
+	return t
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -96,7 +96,7 @@ func (s *socketServer) serveSocket(ctx context.Context, sock *screenSocket, view
 	sock.end = end
 	// The first ping comes at a random point of the interval, so that
 	// screens that connected together do not all ping together.
-	sock.nextPing = time.Now().Add(s.pingEvery/2 + rand.N(s.pingEvery/2+1))
+	sock.nextPing = pingTime(time.Now().Add(s.pingEvery/2 + rand.N(s.pingEvery/2+1)))
 	sock.timerDue = sock.nextPing
 	sock.timer = time.AfterFunc(time.Until(sock.nextPing), func() { s.writers.ask(sock) })
 	defer sock.timer.Stop()

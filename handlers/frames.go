@@ -86,12 +86,18 @@ func (fr *frame) render(f *frames, e orders.Event) {
 	if len(bytes.TrimSpace(fr.data)) == 0 {
 		fr.data = nil
 	}
-	if fr.data != nil {
-		fr.wire = textFrame(fr.data)
+	fr.data, fr.wire = framed(fr.data)
+	fr.followUp, fr.followUpWire = framed(fr.followUp)
+}
+
+// framed returns the WebSocket frame of message p, and p as the end of
+// that frame, so that the two share their bytes; nil for nil.
+func framed(p []byte) (data, wire []byte) {
+	if p == nil {
+		return nil, nil
 	}
-	if fr.followUp != nil {
-		fr.followUpWire = textFrame(fr.followUp)
-	}
+	wire = textFrame(p)
+	return wire[len(wire)-len(p):], wire
 }
 
 // render renders c into a byte slice, so that an error never sends half a

@@ -206,10 +206,10 @@ func limitScreens(l Limits, log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-// screenSlot is a socket's place under the caps of limitScreens.
+// screenSlot is a socket's place under the caps of limitScreens. The
+// handler takes it, if at all, before it returns, on the same goroutine.
 type screenSlot struct {
 	release func()
-	mu      sync.Mutex
 	taken   bool
 }
 
@@ -217,10 +217,7 @@ type screenSlotKey struct{}
 
 // done releases the slot, unless a socket took it.
 func (sl *screenSlot) done() {
-	sl.mu.Lock()
-	taken := sl.taken
-	sl.mu.Unlock()
-	if !taken {
+	if !sl.taken {
 		sl.release()
 	}
 }
@@ -233,9 +230,7 @@ func takeSlot(r *http.Request) func() {
 	if !ok {
 		return func() {}
 	}
-	sl.mu.Lock()
 	sl.taken = true
-	sl.mu.Unlock()
 	return sl.release
 }
 

@@ -11,7 +11,7 @@ func (h *Handler) routes() *http.ServeMux {
 	board, log, d, og := h.opts.Board, h.log, h.door, h.origins
 	socket := &socketServer{
 		door: d, board: board, frames: h.screens, sockets: h.sockets, origins: h.opts.OriginPatterns,
-		writeTimeout: h.opts.WriteTimeout, pingEvery: h.opts.PingEvery, limits: h.opts.Limits, log: log,
+		writeTimeout: h.opts.WriteTimeout, limits: h.opts.Limits, log: log,
 		writers: newWriters(h.opts.PingEvery),
 	}
 	screens := &screenAdmin{door: d, board: board, pairing: h.pairing, sockets: h.sockets, look: h.look, log: log}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -65,14 +66,31 @@ type screenSocket struct {
 type turnState int
 
 const (
-	idle    turnState = iota
-	waiting           // in the queue
-	serving           // a writer has it
-	gone              // the socket ended
+	opening turnState = iota // subscribing: asks wait for start
+	idle
+	waiting // in the queue
+	serving // a writer has it
+	gone    // the socket ended
 )
 
 // errNoPong ends a screen that did not answer a ping by the next.
 var errNoPong = errors.New("screen did not answer a ping")
+
+// start begins serving s, whose subscription is open (asks before that
+// wait for it): its first ping comes at a random point of the interval, so
+// that screens that connected together do not all ping together, and its
+// snapshot is waiting.
+func (ws *writers) start(s *screenSocket) {
+	s.nextPing = pingTime(time.Now().Add(ws.pingEvery/2 + rand.N(ws.pingEvery/2+1)))
+	s.timerDue = s.nextPing
+	s.timer = time.AfterFunc(time.Until(s.nextPing), func() { ws.ask(s) })
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if s.state == opening {
+		s.again = false
+		ws.enqueue(s)
+	}
+}
 
 // ask asks for s to be served: it queues, and a writer takes it. Asking
 // again while it waits changes nothing; while it is served, it queues
@@ -82,14 +100,20 @@ func (ws *writers) ask(s *screenSocket) {
 	defer ws.mu.Unlock()
 	switch s.state {
 	case idle:
-		s.state = waiting
-		ws.queue = append(ws.queue, s)
-		if ws.running < ws.max {
-			ws.running++
-			go ws.run()
-		}
-	case serving:
+		ws.enqueue(s)
+	case opening, serving:
 		s.again = true
+	}
+}
+
+// enqueue queues s, starting a writer if fewer than max run. The caller
+// holds ws.mu.
+func (ws *writers) enqueue(s *screenSocket) {
+	s.state = waiting
+	ws.queue = append(ws.queue, s)
+	if ws.running < ws.max {
+		ws.running++
+		go ws.run()
 	}
 }
 
@@ -98,6 +122,9 @@ func (ws *writers) leave(s *screenSocket) {
 	ws.mu.Lock()
 	s.state = gone
 	ws.mu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+	}
 }
 
 // stop ends s for cause: it is never served again.
@@ -162,12 +189,7 @@ func (ws *writers) served(s *screenSocket) {
 	s.state = idle
 	if s.again {
 		s.again = false
-		s.state = waiting
-		ws.queue = append(ws.queue, s)
-		if ws.running < ws.max {
-			ws.running++
-			go ws.run()
-		}
+		ws.enqueue(s)
 	}
 }
 
@@ -193,6 +215,7 @@ func (ws *writers) serve(s *screenSocket) (async bool) {
 	b, err := sendWaiting(s.w, s.sub, s.f, &s.pending, now)
 	if err != nil {
 		ws.stop(s, err)
+		return false
 	}
 	slow, err := s.w.flush()
 	if slow {

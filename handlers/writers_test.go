@@ -7,7 +7,7 @@ import "testing"
 // served queues again once that is over; one that left is skipped.
 func TestWritersQueue(t *testing.T) {
 	ws := &writers{} // no writer goroutines: the test takes their place
-	a, b, c := &screenSocket{}, &screenSocket{}, &screenSocket{}
+	a, b, c := &screenSocket{state: idle}, &screenSocket{state: idle}, &screenSocket{state: idle}
 	ws.ask(a)
 	ws.ask(b)
 	ws.ask(c)

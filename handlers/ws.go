@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -34,7 +33,6 @@ type socketServer struct {
 	// a socket (Options.OriginPatterns).
 	origins      []string
 	writeTimeout time.Duration
-	pingEvery    time.Duration
 	limits       Limits
 	log          *slog.Logger
 	writers      *writers
@@ -94,19 +92,13 @@ func (s *socketServer) serveSocket(ctx context.Context, sock *screenSocket, view
 	ctx, end := context.WithCancelCause(ctx)
 	defer end(nil)
 	sock.end = end
-	// The first ping comes at a random point of the interval, so that
-	// screens that connected together do not all ping together.
-	sock.nextPing = pingTime(time.Now().Add(s.pingEvery/2 + rand.N(s.pingEvery/2+1)))
-	sock.timerDue = sock.nextPing
-	sock.timer = time.AfterFunc(time.Until(sock.nextPing), func() { s.writers.ask(sock) })
-	defer sock.timer.Stop()
 
 	// Subscribe before anything is sent: the subscription's first event is
 	// a snapshot taken after this point, so nothing can fall in between.
 	sock.sub = s.board.SubscribeFunc(func() { s.writers.ask(sock) })
 	defer sock.sub.Close()
+	s.writers.start(sock)
 	defer s.writers.leave(sock)
-	s.writers.ask(sock) // for the snapshot
 
 	rerr := s.readLoop(ctx, sock.c, viewOnly)
 	end(rerr)

@@ -114,17 +114,7 @@ func NewHub(queueLen int, snapshot func() Event) *Hub {
 // Subscribe registers a new subscriber. Its first Next returns a snapshot
 // taken after the subscription was registered, so no event can fall between
 // the snapshot and the events that follow it. Call Close when done.
-func (h *Hub) Subscribe() *Subscription {
-	s := &Subscription{
-		hub:   h,
-		stale: true,
-		ready: make(chan struct{}, 1),
-	}
-	h.mu.Lock()
-	h.subs[s] = struct{}{}
-	h.mu.Unlock()
-	return s
-}
+func (h *Hub) Subscribe() *Subscription { return h.add(nil) }
 
 // SubscribeFunc is Subscribe for a subscriber that is called rather than
 // waited for: the hub calls notify whenever it queues an event for it, and
@@ -132,7 +122,10 @@ func (h *Hub) Subscribe() *Subscription {
 // snapshot is waiting from the start, without a call. notify must be quick
 // and must not block; it is called while the hub publishes, and may be
 // called when nothing new is waiting after all.
-func (h *Hub) SubscribeFunc(notify func()) *Subscription {
+func (h *Hub) SubscribeFunc(notify func()) *Subscription { return h.add(notify) }
+
+// add registers a subscription whose first event is a snapshot.
+func (h *Hub) add(notify func()) *Subscription {
 	s := &Subscription{hub: h, stale: true, ready: make(chan struct{}, 1), notify: notify}
 	h.mu.Lock()
 	h.subs[s] = struct{}{}

@@ -26,11 +26,8 @@ type htmxPage struct {
 
 func newHTMXPage(t *testing.T, s Screen, snap orders.Event) *htmxPage {
 	t.Helper()
-	var b bytes.Buffer
-	if err := Page(PageData{Screen: s, Title: "t", Now: snap.Now, Orders: snap.Orders, Recent: snap.Recent}).Render(context.Background(), &b); err != nil {
-		t.Fatal(err)
-	}
-	root, err := html.Parse(&b)
+	page := renderString(t, Page(PageData{Screen: s, Title: "t", Now: snap.Now, Orders: snap.Orders, Recent: snap.Recent}))
+	root, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,8 +261,11 @@ func TestMessagesConverge(t *testing.T) {
 		}
 		board.Tick() // as the ticker does: the recall list's entries expire
 		for {
-			e, err := sub.Next(expired(ctx))
+			e, ok, err := sub.TryNext()
 			if err != nil {
+				t.Fatal(err)
+			}
+			if !ok {
 				break
 			}
 			for k, s := range screens {
@@ -294,22 +294,9 @@ func TestMessagesConverge(t *testing.T) {
 // rendered renders the element with the given id in c, as part does.
 func rendered(t *testing.T, c templ.Component, id string) string {
 	t.Helper()
-	var b bytes.Buffer
-	if err := c.Render(context.Background(), &b); err != nil {
-		t.Fatal(err)
-	}
-	nodes, err := html.ParseFragment(&b, &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		for k := range n.Descendants() {
-			if k.Type == html.ElementNode && attrOr(k, "id") == id {
-				return outer(k)
-			}
-		}
-		if attrOr(n, "id") == id {
-			return outer(n)
+	for _, n := range fragment(t, c) {
+		if found := all(n, func(k *html.Node) bool { return attrOr(k, "id") == id }); len(found) > 0 {
+			return outer(found[0])
 		}
 	}
 	t.Fatalf("no #%s rendered", id)
@@ -320,26 +307,10 @@ func rendered(t *testing.T, c templ.Component, id string) string {
 // at once.
 func apply(t *testing.T, p *htmxPage, s Screen, e orders.Event) {
 	t.Helper()
-	var b bytes.Buffer
-	if err := Message(s, e).Render(context.Background(), &b); err != nil {
-		t.Fatal(err)
-	}
-	p.apply(b.Bytes())
+	p.apply([]byte(renderString(t, Message(s, e))))
 	if c, _ := FollowUp(s, e); c != nil {
-		b.Reset()
-		if err := c.Render(context.Background(), &b); err != nil {
-			t.Fatal(err)
-		}
-		p.apply(b.Bytes())
+		p.apply([]byte(renderString(t, c)))
 	}
-}
-
-// expired returns a context that is done already: Next then returns only
-// what is queued.
-func expired(ctx context.Context) context.Context {
-	ctx, cancel := context.WithCancel(ctx)
-	cancel()
-	return ctx
 }
 
 // diff shows where got and want part.

@@ -114,17 +114,10 @@ func parseCompareFlags(args []string, stderr io.Writer) (compareConfig, error) {
 			c.targets = append(c.targets, v)
 		}
 	}
-	switch {
-	case c.orders < 1 || c.orders > maxOrders:
+	if c.orders < 1 || c.orders > maxOrders {
 		return c, fmt.Errorf("-orders must be 1 to %d, got %d", maxOrders, c.orders)
-	case c.every < time.Millisecond:
-		return c, fmt.Errorf("-every must be at least 1ms, got %v", c.every)
-	case c.wait <= 0 || c.timeout <= 0:
-		return c, errors.New("-wait and -timeout must be positive")
-	case c.parallel < 1 || c.parallel > 1000:
-		return c, fmt.Errorf("-dial-parallel must be 1 to 1000, got %d", c.parallel)
 	}
-	return c, nil
+	return c, checkPace(c.every, c.wait, c.timeout, c.parallel)
 }
 
 // comparison is one sitting of -compare.

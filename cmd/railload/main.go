@@ -164,18 +164,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, fmt.Errorf("-screens must be 1 to %d, got %d", maxScreens, c.screens)
 	case c.orders < 0 || c.orders > maxOrders:
 		return c, fmt.Errorf("-orders must be 0 to %d, got %d", maxOrders, c.orders)
-	case c.every < time.Millisecond:
-		return c, fmt.Errorf("-every must be at least 1ms, got %v", c.every)
-	case c.wait <= 0 || c.timeout <= 0:
-		return c, errors.New("-wait and -timeout must be positive")
 	case c.pid < 0:
 		return c, fmt.Errorf("-pid must be a process id, got %d", c.pid)
-	case c.parallel < 1 || c.parallel > 1000:
-		return c, fmt.Errorf("-dial-parallel must be 1 to 1000, got %d", c.parallel)
 	case c.workers < 0 || c.workers > c.screens:
 		return c, fmt.Errorf("-workers must be 0 to -screens (%d), got %d", c.screens, c.workers)
 	case c.inproc && c.screens > maxScreensPerWorker:
 		return c, fmt.Errorf("-inproc runs at most %d screens in one process", maxScreensPerWorker)
+	}
+	if err := checkPace(c.every, c.wait, c.timeout, c.parallel); err != nil {
+		return c, err
 	}
 	if c.workers == 0 {
 		c.workers = (c.screens + maxScreensPerWorker - 1) / maxScreensPerWorker
@@ -229,6 +226,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	err = load(ctx, cfg, t, stderr, &sum)
 	sum.print(stdout)
 	return err
+}
+
+// checkPace checks the flags of a run's pace: -every, -wait, -timeout and
+// -dial-parallel.
+func checkPace(every, wait, timeout time.Duration, parallel int) error {
+	switch {
+	case every < time.Millisecond:
+		return fmt.Errorf("-every must be at least 1ms, got %v", every)
+	case wait <= 0 || timeout <= 0:
+		return errors.New("-wait and -timeout must be positive")
+	case parallel < 1 || parallel > 1000:
+		return fmt.Errorf("-dial-parallel must be 1 to 1000, got %d", parallel)
+	}
+	return nil
 }
 
 // lockedWriter serializes writes to w.

@@ -40,7 +40,7 @@ func TestOpenInUse(t *testing.T) {
 		}
 	}
 	o := order(1, time.Unix(1_800_000_000, 0))
-	if err := first.Insert(ctx, o, orders.Idempotency{}, insertChange(o)); err != nil {
+	if _, err := first.Insert(ctx, o, orders.Idempotency{}, time.Time{}, insertChange(o)); err != nil {
 		t.Fatalf("Insert on the first store after the refused Open: %v", err)
 	}
 	if err := first.Ready(ctx); err != nil {

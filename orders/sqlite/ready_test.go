@@ -40,7 +40,7 @@ func TestReadyReadOnly(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "orders.db")
 	s := open(t, path)
 	o := order(1, time.Unix(1_800_000_000, 0))
-	if err := s.Insert(ctx, o, orders.Idempotency{}, insertChange(o)); err != nil {
+	if _, err := s.Insert(ctx, o, orders.Idempotency{}, time.Time{}, insertChange(o)); err != nil {
 		t.Fatal(err)
 	}
 	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")

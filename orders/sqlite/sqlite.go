@@ -215,42 +215,46 @@ func findSQL(match []string, placed string) string {
 		ORDER BY id DESC LIMIT 1`
 }
 
-// Insert implements orders.Store. It fails for an ID that is taken, for a
-// time that unix nanoseconds cannot hold (before late 1677 or after early
-// 2262; a zero time is stored as "has not happened") and for an item or
-// note that is not valid UTF-8, which JSON could not store exactly. The
-// order and its first change are written in one transaction.
+// Insert implements orders.Store. Whatever ID and number o has, it gives
+// o the ID one above the highest and the display number after that
+// order's. It fails for a time that unix nanoseconds cannot hold (before late 1677 or after early 2262; a
+// zero time is stored as "has not happened") and for an item or note that
+// is not valid UTF-8, which JSON could not store exactly.
 //
-// Once begun, a write is not abandoned when ctx is done, so that an error
-// always means that nothing was written: the driver would report a write
-// interrupted just after its commit as failed. It waits at most the busy
-// timeout, 5 seconds, for another process's lock.
-func (s *Store) Insert(ctx context.Context, o orders.Order, idem orders.Idempotency, c orders.Change) error {
-	if err := s.insert(ctx, o, idem, c); err != nil {
-		return fmt.Errorf("sqlite: insert %d: %w", o.ID, err)
+// Looking for an earlier order with the same key or source ID, and writing
+// the order and its first entry, are one transaction that holds the
+// database's write lock from its start, so no other write falls between
+// them. Once begun, a write is not abandoned when ctx is done, so that an
+// error always means that nothing was written: the driver would report a
+// write interrupted just after its commit as failed. It waits at most the
+// busy timeout, 5 seconds, for another process's lock.
+func (s *Store) Insert(ctx context.Context, o orders.Order, idem orders.Idempotency, since time.Time, c orders.Change) (orders.Entry, error) {
+	e, err := s.insert(ctx, o, idem, since, c)
+	if err != nil {
+		return orders.Entry{}, fmt.Errorf("sqlite: insert: %w", err)
 	}
-	return nil
+	return e, nil
 }
 
-func (s *Store) insert(ctx context.Context, o orders.Order, idem orders.Idempotency, c orders.Change) error {
+func (s *Store) insert(ctx context.Context, o orders.Order, idem orders.Idempotency, since time.Time, c orders.Change) (orders.Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	items, notes, err := encodeLines(o)
 	if err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	ts, err := encodeTimes(o)
 	if err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	allergens, err := encodeAllergens(o.Allergens)
 	if err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	at, err := encodeTime("change", c.At)
 	if err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	var fingerprint any // NULL when there is none
 	if len(idem.Fingerprint) > 0 {
@@ -259,80 +263,194 @@ func (s *Store) insert(ctx context.Context, o orders.Order, idem orders.Idempote
 	ctx = context.WithoutCancel(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	defer tx.Rollback() // a no-op after Commit
-	_, err = tx.ExecContext(ctx, `INSERT INTO orders (`+columns+`, idempotency_key, fingerprint)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		o.ID, o.Number, o.SourceID, string(o.Destination), string(o.Status), flag(o.Rush), flag(o.Recalled),
-		string(items), string(notes), ts[0], ts[1], ts[2], ts[3], encodeDone(o.Done),
-		allergens, flag(o.Allergy), encodeItemsDone(o.ItemsDone), idem.Key, fingerprint)
+	prior, err := find(ctx, tx, idem.Key, o.SourceID, since)
 	if err != nil {
-		return err
+		return orders.Entry{}, fmt.Errorf("look for an earlier order: %w", err)
 	}
-	if err := addChange(ctx, tx, o.ID, at, c); err != nil {
-		return err
+	if prior != nil {
+		return orders.Entry{}, prior
+	}
+	var lastID int64
+	var lastNumber int
+	err = tx.QueryRowContext(ctx, lastOrderSQL).Scan(&lastID, &lastNumber)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return orders.Entry{}, fmt.Errorf("read the last order: %w", err)
+	}
+	row := tx.QueryRowContext(ctx, `INSERT INTO orders (`+columns+`, idempotency_key, fingerprint)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING `+columns,
+		lastID+1, orders.NextNumber(lastNumber), o.SourceID, string(o.Destination), string(o.Status),
+		flag(o.Rush), flag(o.Recalled), string(items), string(notes), ts[0], ts[1], ts[2], ts[3],
+		encodeDone(o.Done), allergens, flag(o.Allergy), encodeItemsDone(o.ItemsDone), idem.Key, fingerprint)
+	stored, err := scanOrder(row)
+	if err != nil {
+		return orders.Entry{}, err
+	}
+	e := orders.Entry{Kind: orders.EventPlaced, Order: stored, Change: c}
+	if e.Version, err = addEntry(ctx, tx, e, at); err != nil {
+		return orders.Entry{}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return orders.Entry{}, fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return e, nil
 }
 
-// addChange appends c, made at at (encoded), to the history of order id.
-func addChange(ctx context.Context, tx *sql.Tx, id int64, at any, c orders.Change) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO order_history (order_id, at, actor, action) VALUES (?, ?, ?, ?)`,
-		id, at, c.Actor, c.Action)
+// lastOrderSQL selects the ID and number of the newest order.
+const lastOrderSQL = `SELECT id, number FROM orders ORDER BY id DESC LIMIT 1`
+
+// lastVersionSQL selects the version of the last change in the log, NULL
+// for none.
+const lastVersionSQL = `SELECT max(version) FROM order_history`
+
+// stateColumns are the columns of orders that change after an order is
+// placed; the log holds them as each change left them.
+const stateColumns = `status, recalled, done_stations, items_done, fired_at, bumped_at, cancelled_at`
+
+// addEntrySQL appends an entry to the log and its order's history, with
+// the order's state as the orders table holds it.
+const addEntrySQL = `INSERT INTO order_history (order_id, at, actor, action, version, kind, station, item,
+		` + stateColumns + `)
+	SELECT id, ?, ?, ?, ?, ?, ?, ?, ` + stateColumns + ` FROM orders WHERE id = ?`
+
+// addEntry appends e, made at at (encoded), to the log at its next version
+// and to the history of e.Order, whose state it copies from the orders
+// table; it returns the version. The caller has written the order in tx,
+// which holds the write lock, so that no other process takes the version.
+func addEntry(ctx context.Context, tx *sql.Tx, e orders.Entry, at any) (uint64, error) {
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, lastVersionSQL).Scan(&last); err != nil {
+		return 0, fmt.Errorf("read the version: %w", err)
+	}
+	version := last.Int64 + 1
+	res, err := tx.ExecContext(ctx, addEntrySQL, at, e.Change.Actor, e.Change.Action, version,
+		string(e.Kind), string(e.Station), e.Item, e.Order.ID)
+	if err := affectedOne(res, err); err != nil {
+		return 0, fmt.Errorf("record the change: %w", err)
+	}
+	return uint64(version), nil
+}
+
+// Update implements orders.Store. Reading the order, calling edit and
+// writing what it did are one transaction that holds the database's write
+// lock from its start, so no other write falls between them. Only the
+// fields that change after an order is placed are written; the entry's
+// order is the order as stored. Like Insert, once begun it is not
+// abandoned when ctx is done, and it refuses times out of range.
+func (s *Store) Update(ctx context.Context, id int64, edit orders.Edit) (orders.Entry, error) {
+	e, err := s.update(ctx, id, edit)
 	if err != nil {
-		return fmt.Errorf("record the change: %w", err)
+		return e, fmt.Errorf("sqlite: update %d: %w", id, err)
 	}
-	return nil
+	return e, nil
 }
 
-// Update implements orders.Store. The order and the change are written in
-// one transaction. Like Insert, once begun it is not abandoned when ctx is
-// done.
-func (s *Store) Update(ctx context.Context, o orders.Order, c orders.Change) error {
-	if err := s.update(ctx, o, c); err != nil {
-		return fmt.Errorf("sqlite: update %d: %w", o.ID, err)
-	}
-	return nil
-}
-
-func (s *Store) update(ctx context.Context, o orders.Order, c orders.Change) error {
+// update is Update. After an error it returns the order as stored, if it
+// read it.
+func (s *Store) update(ctx context.Context, id int64, edit orders.Edit) (orders.Entry, error) {
 	if err := ctx.Err(); err != nil {
-		return err
-	}
-	ts, err := encodeTimes(o)
-	if err != nil {
-		return err
-	}
-	at, err := encodeTime("change", c.At)
-	if err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	ctx = context.WithoutCancel(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return orders.Entry{}, err
 	}
 	defer tx.Rollback() // a no-op after Commit
-	res, err := tx.ExecContext(ctx, `UPDATE orders
+	cur, err := scanOrder(tx.QueryRowContext(ctx, getSQL, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return orders.Entry{}, orders.ErrNotFound
+	}
+	if err != nil {
+		return orders.Entry{}, err
+	}
+	o := cur
+	o.Done, o.ItemsDone = slices.Clone(cur.Done), slices.Clone(cur.ItemsDone)
+	e, err := edit(&o)
+	if err != nil {
+		return orders.Entry{Order: cur}, err
+	}
+	if e.Kind == "" {
+		return orders.Entry{Order: cur}, nil
+	}
+	var ts [3]any
+	for i, t := range [3]time.Time{o.FiredAt, o.BumpedAt, o.CancelledAt} {
+		if ts[i], err = encodeTime([3]string{"fired", "bumped", "cancelled"}[i], t); err != nil {
+			return orders.Entry{Order: cur}, err
+		}
+	}
+	at, err := encodeTime("change", e.Change.At)
+	if err != nil {
+		return orders.Entry{Order: cur}, err
+	}
+	row := tx.QueryRowContext(ctx, `UPDATE orders
 		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?, done_stations = ?,
 			items_done = ?
-		WHERE id = ?`,
-		string(o.Status), flag(o.Recalled), ts[1], ts[2], ts[3], encodeDone(o.Done),
-		encodeItemsDone(o.ItemsDone), o.ID)
-	if err := affectedOne(res, err); err != nil {
-		return err
+		WHERE id = ?
+		RETURNING `+columns,
+		string(o.Status), flag(o.Recalled), ts[0], ts[1], ts[2], encodeDone(o.Done),
+		encodeItemsDone(o.ItemsDone), id)
+	if e.Order, err = scanOrder(row); err != nil {
+		return orders.Entry{Order: cur}, err
 	}
-	if err := addChange(ctx, tx, o.ID, at, c); err != nil {
-		return err
+	if e.Version, err = addEntry(ctx, tx, e, at); err != nil {
+		return orders.Entry{Order: cur}, err
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return orders.Entry{Order: cur}, fmt.Errorf("commit: %w", err)
 	}
-	return nil
+	return e, nil
+}
+
+// logColumns are the columns that make the order of a log entry, in the
+// order of columns: those of orders (o) that never change after an order
+// is placed, and the log's own (h) for stateColumns. TestLogColumns checks
+// that they agree.
+const logColumns = `o.id, o.number, o.source_id, o.destination, h.status, o.rush, h.recalled,
+	o.items, o.notes, o.placed_at, h.fired_at, h.bumped_at, h.cancelled_at, h.done_stations,
+	o.allergens, o.allergy, h.items_done`
+
+// logSQL selects up to a number of log entries after a version, in version
+// order: the order's columns as logColumns, then the entry's own.
+const logSQL = `SELECT ` + logColumns + `, h.version, h.kind, h.station, h.item, h.at, h.actor, h.action
+	FROM order_history h JOIN orders o ON o.id = h.order_id
+	WHERE h.version > ?
+	ORDER BY h.version LIMIT ?`
+
+// Log implements orders.Store. The changes recorded before the log was
+// kept are in their orders' histories only.
+func (s *Store) Log(ctx context.Context, after uint64, limit int) ([]orders.Entry, error) {
+	if limit <= 0 || after >= math.MaxInt64 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, logSQL, int64(after), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: log: %w", err)
+	}
+	defer rows.Close()
+	var out []orders.Entry
+	for rows.Next() {
+		var (
+			e             orders.Entry
+			kind, station string
+			at            sql.NullInt64
+			version       int64
+		)
+		o, err := scanOrder(withMore{rows, []any{&version, &kind, &station, &e.Item, &at, &e.Change.Actor, &e.Change.Action}})
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: log: %w", err)
+		}
+		e.Version, e.Kind, e.Station, e.Order = uint64(version), orders.EventKind(kind), orders.Station(station), o
+		e.Change.At = decodeTime(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: log: %w", err)
+	}
+	return out, nil
 }
 
 // History implements orders.Store: the changes in the order they were
@@ -369,10 +487,12 @@ func (s *Store) History(ctx context.Context, id int64) ([]orders.Change, error) 
 	return out, nil
 }
 
+// getSQL selects the order with an ID.
+const getSQL = `SELECT ` + columns + ` FROM orders WHERE id = ?`
+
 // Get implements orders.Store.
 func (s *Store) Get(ctx context.Context, id int64) (orders.Order, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT `+columns+` FROM orders WHERE id = ?`, id)
-	o, err := scanOrder(row)
+	o, err := scanOrder(s.db.QueryRowContext(ctx, getSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return orders.Order{}, fmt.Errorf("sqlite: get %d: %w", id, orders.ErrNotFound)
 	}
@@ -385,6 +505,20 @@ func (s *Store) Get(ctx context.Context, id int64) (orders.Order, error) {
 // Find implements orders.Store. The newest order is the one with the
 // highest ID.
 func (s *Store) Find(ctx context.Context, key, sourceID string, since time.Time) (orders.Order, orders.Idempotency, error) {
+	prior, err := find(ctx, s.db, key, sourceID, since)
+	if err != nil {
+		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", err)
+	}
+	if prior == nil {
+		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
+	}
+	return prior.Order, prior.Idempotency, nil
+}
+
+// find returns the newest order placed at or after since with the given
+// idempotency key or source ID, either not "", and what it was inserted
+// with; nil if there is none.
+func find(ctx context.Context, q querier, key, sourceID string, since time.Time) (*orders.PriorError, error) {
 	var match []string
 	var args []any
 	if key != "" {
@@ -396,22 +530,23 @@ func (s *Store) Find(ctx context.Context, key, sourceID string, since time.Time)
 		args = append(args, sourceID)
 	}
 	if len(match) == 0 {
-		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
+		return nil, nil
 	}
 	placed, placedArgs := atOrAfter("placed_at", since)
-	row := s.db.QueryRowContext(ctx, findSQL(match, placed), append(args, placedArgs...)...)
-	var idem orders.Idempotency
-	o, err := scanOrder(withMore{row, []any{&idem.Key, &idem.Fingerprint}})
+	row := q.QueryRowContext(ctx, findSQL(match, placed), append(args, placedArgs...)...)
+	var prior orders.PriorError
+	o, err := scanOrder(withMore{row, []any{&prior.Idempotency.Key, &prior.Idempotency.Fingerprint}})
 	if errors.Is(err, sql.ErrNoRows) {
-		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", orders.ErrNotFound)
+		return nil, nil
 	}
 	if err != nil {
-		return orders.Order{}, orders.Idempotency{}, fmt.Errorf("sqlite: find: %w", err)
+		return nil, err
 	}
-	if len(idem.Fingerprint) == 0 {
-		idem.Fingerprint = nil
+	prior.Order = o
+	if len(prior.Idempotency.Fingerprint) == 0 {
+		prior.Idempotency.Fingerprint = nil
 	}
-	return o, idem, nil
+	return &prior, nil
 }
 
 // withMore is a scanner that scans the columns of an order and then more.
@@ -461,7 +596,9 @@ func (s *Store) Bumped(ctx context.Context, since time.Time) ([]orders.Order, er
 }
 
 // Load implements orders.Store. It reads in one transaction, so what it
-// returns is one moment's state.
+// returns is one moment's state: the orders as the last change in the log,
+// whose version it returns, left them. A database written before the log
+// was kept has version 0 until its first change.
 func (s *Store) Load(ctx context.Context, recentSince time.Time) (orders.Saved, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -485,11 +622,11 @@ func (s *Store) Load(ctx context.Context, recentSince time.Time) (orders.Saved, 
 		return orders.Saved{}, fmt.Errorf("sqlite: load cancelled orders: %w", err)
 	}
 	saved.Recent = mergeRecent(bumped, cancelled)
-	row := tx.QueryRowContext(ctx, `SELECT `+columns+` FROM orders ORDER BY id DESC LIMIT 1`)
-	saved.Last, err = scanOrder(row)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return orders.Saved{}, fmt.Errorf("sqlite: load last order: %w", err)
+	var version sql.NullInt64
+	if err := tx.QueryRowContext(ctx, lastVersionSQL).Scan(&version); err != nil {
+		return orders.Saved{}, fmt.Errorf("sqlite: load the version: %w", err)
 	}
+	saved.Version = uint64(version.Int64)
 	return saved, nil
 }
 
@@ -687,6 +824,7 @@ func scanOrder(sc scanner) (orders.Order, error) {
 // querier is a *sql.DB or *sql.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // queryOrders returns the orders that query selects; it selects columns.

@@ -270,12 +270,13 @@ func TestUnclosedStore(t *testing.T) {
 	var want []orders.Order
 	for id := int64(1); id <= 20; id++ {
 		o := order(id, time.Unix(1_800_000_000, id))
-		if err := first.Insert(ctx, o, orders.Idempotency{Key: fmt.Sprintf("key-%d", id)}, insertChange(o)); err != nil {
-			t.Fatalf("Insert: %v", err)
+		e, err := first.Insert(ctx, o, orders.Idempotency{Key: fmt.Sprintf("key-%d", id)}, time.Time{}, insertChange(o))
+		if err != nil || e.Order.ID != id {
+			t.Fatalf("Insert = order %d, %v; want order %d", e.Order.ID, err, id)
 		}
 		if id%2 == 0 {
 			o.Status, o.BumpedAt = orders.Bumped, o.PlacedAt.Add(time.Minute)
-			if err := first.Update(ctx, o, updateChange(o)); err != nil {
+			if _, err := first.Update(ctx, id, set(orders.EventBumped, o)); err != nil {
 				t.Fatalf("Update: %v", err)
 			}
 		}
@@ -288,6 +289,9 @@ func TestUnclosedStore(t *testing.T) {
 		t.Fatalf("List: %v", err)
 	}
 	checkSame(t, got, want)
+	if saved, err := second.Load(ctx, time.Time{}); err != nil || saved.Version != 30 {
+		t.Errorf("Load: version %d, %v; want 30, one for each write", saved.Version, err)
+	}
 }
 
 // checkSame fails the test unless got are the orders want, in order.
@@ -391,11 +395,11 @@ func TestKilledProcessChild(t *testing.T) {
 	for _, o := range childOrders() {
 		placed := o
 		placed.Status, placed.BumpedAt = orders.Received, time.Time{}
-		if err := s.Insert(context.Background(), placed, orders.Idempotency{Key: ""}, insertChange(placed)); err != nil {
+		if _, err := s.Insert(context.Background(), placed, orders.Idempotency{}, time.Time{}, insertChange(placed)); err != nil {
 			t.Fatalf("Insert: %v", err)
 		}
 		if o.Status != placed.Status {
-			if err := s.Update(context.Background(), o, updateChange(o)); err != nil {
+			if _, err := s.Update(context.Background(), o.ID, set(orders.EventBumped, o)); err != nil {
 				t.Fatalf("Update: %v", err)
 			}
 		}
@@ -449,7 +453,8 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "orders?mode=ro#x %41 100%.db")
 	s := open(t, path)
-	if err := s.Insert(t.Context(), order(1, time.Unix(1_800_000_000, 0)), orders.Idempotency{Key: ""}, insertChange(order(1, time.Unix(1_800_000_000, 0)))); err != nil {
+	o := order(1, time.Unix(1_800_000_000, 0))
+	if _, err := s.Insert(t.Context(), o, orders.Idempotency{}, time.Time{}, insertChange(o)); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	if err := s.Close(); err != nil {
@@ -487,53 +492,75 @@ func TestInsertRefuses(t *testing.T) {
 	itemAllergen.Items[0].Allergens = []string{"\xfe"}
 	allergen := order(7, placed)
 	allergen.Allergens = []string{"egg", "\xc3"}
+	// wantNothing fails the test unless the store holds no order and its
+	// log no change.
+	wantNothing := func(what string) {
+		t.Helper()
+		if all, err := s.List(ctx, -1); err != nil || len(all) != 0 {
+			t.Errorf("List after %s = %d orders, %v; want none", what, len(all), err)
+		}
+		if saved, err := s.Load(ctx, time.Time{}); err != nil || saved.Version != 0 {
+			t.Errorf("Load after %s: version %d, %v; want 0", what, saved.Version, err)
+		}
+	}
 	for _, o := range []orders.Order{notUTF8, notes, early, late, itemAllergen, allergen} {
-		err := s.Insert(ctx, o, orders.Idempotency{Key: ""}, insertChange(o))
+		_, err := s.Insert(ctx, o, orders.Idempotency{}, time.Time{}, insertChange(o))
 		if err == nil {
 			t.Errorf("Insert(%d) succeeded, want an error", o.ID)
 			continue
 		}
-		if want := fmt.Sprintf("sqlite: insert %d: ", o.ID); !strings.HasPrefix(err.Error(), want) {
+		if want := "sqlite: insert: "; !strings.HasPrefix(err.Error(), want) {
 			t.Errorf("Insert(%d) error %q, want it to start %q", o.ID, err, want)
 		}
-		if _, err := s.Get(ctx, o.ID); !errors.Is(err, orders.ErrNotFound) {
-			t.Errorf("Get(%d) after the refused Insert: %v, want ErrNotFound", o.ID, err)
-		}
+		wantNothing(fmt.Sprintf("the refused Insert(%d)", o.ID))
 	}
 
 	// A change at a time out of range takes its order with it.
 	o := order(8, placed)
-	err := s.Insert(ctx, o, orders.Idempotency{}, orders.Change{At: time.Date(2300, time.January, 1, 0, 0, 0, 0, time.UTC), Actor: "x", Action: "placed"})
-	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: insert 8: change time") {
+	_, err := s.Insert(ctx, o, orders.Idempotency{}, time.Time{}, orders.Change{At: time.Date(2300, time.January, 1, 0, 0, 0, 0, time.UTC), Actor: "x", Action: "placed"})
+	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: insert: change time") {
 		t.Errorf("Insert with a change out of range: %v, want an error", err)
 	}
-	if _, err := s.Get(ctx, 8); !errors.Is(err, orders.ErrNotFound) {
-		t.Errorf("Get(8) after the refused Insert: %v, want ErrNotFound", err)
-	}
+	wantNothing("the refused Insert of a change out of range")
 
-	ok := order(5, placed)
-	if err := s.Insert(ctx, ok, orders.Idempotency{Key: ""}, insertChange(ok)); err != nil {
+	ok := order(1, placed)
+	if _, err := s.Insert(ctx, ok, orders.Idempotency{}, time.Time{}, insertChange(ok)); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	bad := ok
 	bad.Status, bad.BumpedAt = orders.Bumped, time.Date(2300, time.January, 1, 0, 0, 0, 0, time.UTC)
-	if err := s.Update(ctx, bad, updateChange(bad)); err == nil || !strings.HasPrefix(err.Error(), "sqlite: update 5: ") {
+	e, err := s.Update(ctx, 1, set(orders.EventBumped, bad))
+	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: update 1: bumped time") {
 		t.Errorf("Update with a time out of range: %v, want an error", err)
 	}
-	if got, err := s.Get(ctx, 5); err != nil || got.Status != orders.Received || !got.BumpedAt.IsZero() {
+	if e.Version != 0 || e.Order.ID != 1 || e.Order.Status != orders.Received {
+		t.Errorf("the refused Update returned %+v, want version 0 and the order as stored", e)
+	}
+	if got, err := s.Get(ctx, 1); err != nil || got.Status != orders.Received || !got.BumpedAt.IsZero() {
 		t.Errorf("Get after the refused Update = %+v, %v; want it unchanged", got, err)
 	}
 	fired := ok
 	fired.Status, fired.FiredAt = orders.Fired, placed.Add(time.Minute)
-	err = s.Update(ctx, fired, orders.Change{At: time.Date(1500, time.January, 1, 0, 0, 0, 0, time.UTC), Actor: "x", Action: "fired"})
-	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: update 5: change time") {
+	_, err = s.Update(ctx, 1, func(o *orders.Order) (orders.Entry, error) {
+		o.Status, o.FiredAt = fired.Status, fired.FiredAt
+		return orders.Entry{Kind: orders.EventFired, Change: orders.Change{At: time.Date(1500, time.January, 1, 0, 0, 0, 0, time.UTC), Actor: "x", Action: "fired"}}, nil
+	})
+	if err == nil || !strings.HasPrefix(err.Error(), "sqlite: update 1: change time") {
 		t.Errorf("Update with a change out of range: %v, want an error", err)
 	}
-	if got, err := s.Get(ctx, 5); err != nil || got.Status != orders.Received {
+	if got, err := s.Get(ctx, 1); err != nil || got.Status != orders.Received {
 		t.Errorf("Get after the refused Update = %+v, %v; want it unchanged", got, err)
 	}
-	if h, err := s.History(ctx, 5); err != nil || len(h) != 1 {
+	if h, err := s.History(ctx, 1); err != nil || len(h) != 1 {
 		t.Errorf("History after the refused Update = %v, %v; want the insert's change only", h, err)
+	}
+
+	// The refused writes took no version: the next change is the second.
+	if e, err := s.Update(ctx, 1, set(orders.EventFired, fired)); err != nil || e.Version != 2 {
+		t.Errorf("Update after the refused ones = version %d, %v; want 2", e.Version, err)
+	}
+	if log, err := s.Log(ctx, 0, 10); err != nil || len(log) != 2 || log[0].Version != 1 || log[1].Version != 2 {
+		t.Errorf("Log = %+v, %v; want versions 1 and 2", log, err)
 	}
 }
 
@@ -544,7 +571,7 @@ func TestTimesOutOfRangeQueries(t *testing.T) {
 	s := open(t, MemoryPath)
 	o := order(1, time.Unix(1_800_000_000, 0))
 	o.Status, o.BumpedAt = orders.Bumped, o.PlacedAt.Add(time.Minute)
-	if err := s.Insert(ctx, o, orders.Idempotency{Key: "k"}, insertChange(o)); err != nil {
+	if _, err := s.Insert(ctx, o, orders.Idempotency{Key: "k"}, time.Time{}, insertChange(o)); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	for _, tc := range []struct {
@@ -617,8 +644,8 @@ func BenchmarkInsert(b *testing.B) {
 	o := order(0, time.Now())
 	b.ReportAllocs()
 	for id := int64(1); b.Loop(); id++ {
-		o.ID = id
-		if err := s.Insert(ctx, o, orders.Idempotency{Key: "pos-" + strconv.FormatInt(id, 10)}, insertChange(o)); err != nil {
+		o.SourceID = "pos-" + strconv.FormatInt(id, 10)
+		if _, err := s.Insert(ctx, o, orders.Idempotency{Key: o.SourceID}, o.PlacedAt.Add(-time.Hour), insertChange(o)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -631,21 +658,29 @@ func TestCancelledWrites(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	o := order(1, time.Unix(1_800_000_000, 0))
-	if err := s.Insert(ctx, o, orders.Idempotency{Key: ""}, insertChange(o)); !errors.Is(err, context.Canceled) {
+	if _, err := s.Insert(ctx, o, orders.Idempotency{}, time.Time{}, insertChange(o)); !errors.Is(err, context.Canceled) {
 		t.Errorf("Insert with a cancelled context: %v, want context.Canceled", err)
 	}
 	if _, err := s.Get(t.Context(), 1); !errors.Is(err, orders.ErrNotFound) {
 		t.Errorf("Get after the cancelled Insert: %v, want ErrNotFound", err)
 	}
-	if err := s.Insert(t.Context(), o, orders.Idempotency{Key: ""}, insertChange(o)); err != nil {
+	if _, err := s.Insert(t.Context(), o, orders.Idempotency{}, time.Time{}, insertChange(o)); err != nil {
 		t.Fatalf("Insert: %v", err)
 	}
 	o.Status = orders.Fired
-	if err := s.Update(ctx, o, updateChange(o)); !errors.Is(err, context.Canceled) {
-		t.Errorf("Update with a cancelled context: %v, want context.Canceled", err)
+	called := false
+	_, err := s.Update(ctx, 1, func(p *orders.Order) (orders.Entry, error) {
+		called = true
+		return set(orders.EventFired, o)(p)
+	})
+	if !errors.Is(err, context.Canceled) || called {
+		t.Errorf("Update with a cancelled context: %v, edit called %v; want context.Canceled before the edit", err, called)
 	}
 	if got, err := s.Get(t.Context(), 1); err != nil || got.Status != orders.Received {
 		t.Errorf("Get after the cancelled Update = %s, %v; want received", got.Status, err)
+	}
+	if saved, err := s.Load(t.Context(), time.Time{}); err != nil || saved.Version != 1 {
+		t.Errorf("Load after the cancelled Update: version %d, %v; want 1", saved.Version, err)
 	}
 }
 
@@ -688,8 +723,8 @@ func TestMigrateKeepsOldOrders(t *testing.T) {
 		t.Errorf("old order after migrating: %+v", got)
 	}
 	got.ItemsDone = []int{0}
-	if err := s.Update(ctx, got, updateChange(got)); err != nil {
-		t.Fatalf("Update after migrating: %v", err)
+	if e, err := s.Update(ctx, 1, set(orders.EventItemDone, got)); err != nil || e.Version != 1 {
+		t.Fatalf("Update after migrating = version %d, %v; want 1", e.Version, err)
 	}
 	if again, err := s.Get(ctx, 1); err != nil || !slices.Equal(again.ItemsDone, []int{0}) {
 		t.Errorf("items done after an Update = %v, %v; want [0]", again.ItemsDone, err)
@@ -716,4 +751,16 @@ func insertChange(o orders.Order) orders.Change {
 // updateChange returns the change a test updates o with.
 func updateChange(o orders.Order) orders.Change {
 	return orders.Change{At: o.PlacedAt, Actor: "test", Action: string(o.Status)}
+}
+
+// set returns an Edit that gives an order the status, recalled flag, done
+// stations, done items and times of want, as a change of the given kind
+// with updateChange(want).
+func set(kind orders.EventKind, want orders.Order) orders.Edit {
+	return func(o *orders.Order) (orders.Entry, error) {
+		o.Status, o.Recalled = want.Status, want.Recalled
+		o.Done, o.ItemsDone = slices.Clone(want.Done), slices.Clone(want.ItemsDone)
+		o.FiredAt, o.BumpedAt, o.CancelledAt = want.FiredAt, want.BumpedAt, want.CancelledAt
+		return orders.Entry{Kind: kind, Change: updateChange(want)}, nil
+	}
 }

@@ -34,10 +34,10 @@ type frames struct {
 
 // frame is one rendered socket message.
 type frame struct {
-	version uint64
-	kind    orders.EventKind
-	second  int64 // a snapshot's time, in whole seconds: its ages go stale
-	once    sync.Once
+	seq    uint64 // the event's Seq
+	kind   orders.EventKind
+	second int64 // a snapshot's time, in whole seconds: its ages go stale
+	once   sync.Once
 	// data is the message; empty when the event changes nothing the
 	// screen shows. wire is data as a WebSocket frame.
 	data, wire []byte
@@ -56,7 +56,7 @@ func newFrames(s views.Screen, renders *atomic.Int64) *frames {
 // get returns the rendered message for e, rendering it if no socket has yet.
 func (f *frames) get(e orders.Event) *frame {
 	f.mu.Lock()
-	slot := &f.ring[e.Version%frameRing]
+	slot := &f.ring[e.Seq%frameRing]
 	if e.Kind == orders.EventSnapshot {
 		slot = &f.snap
 	}
@@ -64,8 +64,8 @@ func (f *frames) get(e orders.Event) *frame {
 	// A snapshot of the same version is reused within the same second
 	// only: the tickets' ages move on even when nothing else happens.
 	second := e.Now.Unix()
-	if fr == nil || fr.version != e.Version || fr.kind != e.Kind || fr.kind == orders.EventSnapshot && fr.second != second {
-		fr = &frame{version: e.Version, kind: e.Kind, second: second}
+	if fr == nil || fr.seq != e.Seq || fr.kind != e.Kind || fr.kind == orders.EventSnapshot && fr.second != second {
+		fr = &frame{seq: e.Seq, kind: e.Kind, second: second}
 		*slot = fr
 	}
 	f.mu.Unlock()
@@ -81,7 +81,7 @@ func (fr *frame) render(f *frames, e orders.Event) {
 		fr.delay = delay
 	}
 	if fr.err != nil {
-		fr.err = fmt.Errorf("render %s event v%d for %q: %w", e.Kind, e.Version, f.screen.Station, fr.err)
+		fr.err = fmt.Errorf("render %s event %d (version %d) for %q: %w", e.Kind, e.Seq, e.Version, f.screen.Station, fr.err)
 	}
 	if len(bytes.TrimSpace(fr.data)) == 0 {
 		fr.data = nil

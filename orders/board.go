@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -28,18 +29,24 @@ const IdempotencyWindow = 24 * time.Hour
 // board's hub as an Event carrying the board's new version.
 // A Board is safe for concurrent use.
 type Board struct {
-	now   func() time.Time
-	hub   *Hub
-	store Store
+	now    func() time.Time
+	hub    *Hub
+	store  Store
+	logger *slog.Logger
 
-	// wmu serialises changes, including their store writes, so that
-	// readers holding mu never wait for the disk.
-	wmu sync.Mutex
+	// amu serialises applying the log's entries, so that they are
+	// applied once each and in version order. It is held while the log
+	// is read, never while a change is written.
+	amu sync.Mutex
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// version is the version of the last entry of the log applied.
 	version uint64
-	lastID  int64
-	number  int     // the display number given to the last order
+	// seq counts the events published, ticks included (Event.Seq).
+	seq uint64
+	// offline is why the board cannot follow its store, nil while it
+	// can (see Follow).
+	offline error
 	open    []Order // the rail
 	closed  []Order // bumped or cancelled within RecallWindow, newest first (see closedAt)
 	// tickMinute is the minute (of the board's clock) of the last tick
@@ -57,6 +64,9 @@ type BoardConfig struct {
 	// QueueLen is how many events a subscriber may fall behind before it is
 	// brought current with a snapshot. Default DefaultQueueLen.
 	QueueLen int
+	// Logger is where Follow says when the store is lost and found
+	// again. Default: a logger that discards.
+	Logger *slog.Logger
 }
 
 // NewBoard returns an empty board that keeps its orders in memory only.
@@ -71,9 +81,12 @@ func NewBoard(cfg BoardConfig) *Board {
 // OpenBoard returns a board that keeps its orders in s, rebuilt from what s
 // holds: the open tickets in rail order, the recall list and the counters.
 func OpenBoard(ctx context.Context, s Store, cfg BoardConfig) (*Board, error) {
-	b := &Board{now: cfg.Now, store: s, number: FirstNumber - 1}
+	b := &Board{now: cfg.Now, store: s, logger: cfg.Logger}
 	if b.now == nil {
 		b.now = time.Now
+	}
+	if b.logger == nil {
+		b.logger = slog.New(slog.DiscardHandler)
 	}
 	b.hub = NewHub(cfg.QueueLen, b.Snapshot)
 	saved, err := s.Load(ctx, b.now().Add(-RecallWindow))
@@ -84,12 +97,9 @@ func OpenBoard(ctx context.Context, s Store, cfg BoardConfig) (*Board, error) {
 		b.open = insertAt(b.open, o)
 	}
 	b.closed = saved.Recent
-	b.lastID = saved.Last.ID
+	b.version = saved.Version
 	b.tickMinute = b.now().Truncate(time.Minute)
 	b.listed = orderIDs(b.recent(b.now()))
-	if saved.Last.Number != 0 {
-		b.number = saved.Last.Number
-	}
 	return b, nil
 }
 
@@ -125,35 +135,12 @@ func (b *Board) Place(ctx context.Context, n NewOrder) (o Order, created bool, e
 	if err := n.Validate(); err != nil {
 		return Order{}, false, fmt.Errorf("orders: place: %w", err)
 	}
+	if err := b.writable(); err != nil {
+		return Order{}, false, fmt.Errorf("orders: place: %w", err)
+	}
 	fingerprint := n.Fingerprint()
-	b.wmu.Lock()
-	defer b.wmu.Unlock()
 	now := b.now()
-	if n.Key != "" || n.SourceID != "" {
-		o, idem, err := b.store.Find(ctx, n.Key, n.SourceID, now.Add(-IdempotencyWindow))
-		if err == nil {
-			if idem.Fingerprint != nil && !bytes.Equal(idem.Fingerprint, fingerprint) {
-				field := "source_id"
-				if n.Key != "" && idem.Key == n.Key {
-					field = "idempotency_key"
-				}
-				return Order{}, false, fmt.Errorf("orders: place: %w", &ReuseError{Field: field, ID: o.ID})
-			}
-			return o, false, nil
-		}
-		if !errors.Is(err, ErrNotFound) {
-			return Order{}, false, fmt.Errorf("orders: place: %w", err)
-		}
-	}
-	b.mu.Lock()
-	id, number := b.lastID+1, b.number+1
-	b.mu.Unlock()
-	if number > LastNumber {
-		number = FirstNumber
-	}
 	o = Order{
-		ID:          id,
-		Number:      number,
 		SourceID:    n.SourceID,
 		PlacedAt:    now,
 		Destination: n.Destination,
@@ -166,17 +153,24 @@ func (b *Board) Place(ctx context.Context, n NewOrder) (o Order, created bool, e
 		o.Items[i].Allergens = normalizeAllergens(o.Items[i].Allergens)
 	}
 	o.Allergens, o.Allergy = orderAllergens(n)
-	c := changeOf(ctx, Event{Kind: EventPlaced}, now)
-	if err := b.store.Insert(ctx, o, Idempotency{Key: n.Key, Fingerprint: fingerprint}, c); err != nil {
+	c := changeOf(ctx, Entry{Kind: EventPlaced}, now)
+	idem := Idempotency{Key: n.Key, Fingerprint: fingerprint}
+	e, err := b.store.Insert(ctx, o, idem, now.Add(-IdempotencyWindow), c)
+	if prior := (*PriorError)(nil); errors.As(err, &prior) {
+		if prior.Idempotency.Fingerprint != nil && !bytes.Equal(prior.Idempotency.Fingerprint, fingerprint) {
+			field := "source_id"
+			if n.Key != "" && prior.Idempotency.Key == n.Key {
+				field = "idempotency_key"
+			}
+			return Order{}, false, fmt.Errorf("orders: place: %w", &ReuseError{Field: field, ID: prior.Order.ID})
+		}
+		return prior.Order, false, nil
+	}
+	if err != nil {
 		return Order{}, false, fmt.Errorf("orders: place: %w", err)
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.lastID, b.number = id, number
-	i := railIndex(b.open, o)
-	b.open = slices.Insert(b.open, i, o)
-	b.publish(Event{Kind: EventPlaced, Order: o, Before: b.idAt(i + 1)})
-	return o, true, nil
+	b.advance(ctx, e)
+	return e.Order, true, nil
 }
 
 // idAt returns the ID of the ticket at index i of the rail, or 0 past its
@@ -192,15 +186,15 @@ func (b *Board) idAt(i int) int64 {
 // changes nothing. It returns the order, or an error wrapping ErrNotFound,
 // or ErrConflict for an order that is no longer open.
 func (b *Board) Fire(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "fire", id, func(o *Order, now time.Time) (Event, error) {
+	return b.change(ctx, "fire", id, func(o *Order, now time.Time) (Entry, error) {
 		switch o.Status {
 		case Fired:
-			return Event{}, nil
+			return Entry{}, nil
 		case Received:
 			o.Status, o.FiredAt = Fired, now
-			return Event{Kind: EventFired}, nil
+			return Entry{Kind: EventFired}, nil
 		}
-		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Entry{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
@@ -209,15 +203,15 @@ func (b *Board) Fire(ctx context.Context, id int64) (Order, error) {
 // It returns the order, or an error wrapping ErrNotFound, or ErrConflict
 // for a cancelled order.
 func (b *Board) Bump(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "bump", id, func(o *Order, now time.Time) (Event, error) {
+	return b.change(ctx, "bump", id, func(o *Order, now time.Time) (Entry, error) {
 		switch o.Status {
 		case Bumped:
-			return Event{}, nil
+			return Entry{}, nil
 		case Received, Fired:
 			o.Status, o.BumpedAt = Bumped, now
-			return Event{Kind: EventBumped}, nil
+			return Entry{Kind: EventBumped}, nil
 		}
-		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Entry{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
@@ -227,18 +221,18 @@ func (b *Board) Bump(ctx context.Context, id int64) (Order, error) {
 // order changes nothing. It returns the order, or an error wrapping
 // ErrNotFound, or ErrConflict for an order whose status it does not know.
 func (b *Board) Recall(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "recall", id, func(o *Order, now time.Time) (Event, error) {
+	return b.change(ctx, "recall", id, func(o *Order, now time.Time) (Entry, error) {
 		switch o.Status {
 		case Received, Fired:
-			return Event{}, nil
+			return Entry{}, nil
 		case Bumped, Cancelled:
 			o.Status, o.BumpedAt, o.CancelledAt, o.Recalled = Received, time.Time{}, time.Time{}, true
 			if !o.FiredAt.IsZero() {
 				o.Status = Fired
 			}
-			return Event{Kind: EventRecalled}, nil
+			return Entry{Kind: EventRecalled}, nil
 		}
-		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Entry{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
@@ -248,17 +242,17 @@ func (b *Board) Recall(ctx context.Context, id int64) (Order, error) {
 // It returns the order, or an error wrapping ErrNotFound, or ErrConflict
 // for an order that is not open or has nothing for the station.
 func (b *Board) BumpStation(ctx context.Context, id int64, station Station) (Order, error) {
-	return b.change(ctx, "bump "+string(station), id, func(o *Order, now time.Time) (Event, error) {
+	return b.change(ctx, "bump "+string(station), id, func(o *Order, now time.Time) (Entry, error) {
 		switch {
 		case !o.Status.Open():
-			return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+			return Entry{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 		case len(o.ItemsFor(station)) == 0:
-			return Event{}, fmt.Errorf("order has nothing for %q: %w", station, ErrConflict)
+			return Entry{}, fmt.Errorf("order has nothing for %q: %w", station, ErrConflict)
 		case o.StationDone(station):
-			return Event{}, nil
+			return Entry{}, nil
 		}
 		o.Done = append(slices.Clone(o.Done), station)
-		return Event{Kind: EventStationDone, Station: station}, nil
+		return Entry{Kind: EventStationDone, Station: station}, nil
 	})
 }
 
@@ -273,25 +267,25 @@ func (b *Board) ItemDone(ctx context.Context, id int64, item int, done bool) (Or
 	if !done {
 		verb = "item undone"
 	}
-	return b.change(ctx, verb, id, func(o *Order, now time.Time) (Event, error) {
+	return b.change(ctx, verb, id, func(o *Order, now time.Time) (Entry, error) {
 		switch {
 		case !o.Status.Open():
-			return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+			return Entry{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 		case item < 0 || item >= len(o.Items):
-			return Event{}, fmt.Errorf("order %d has no item %d: %w", o.ID, item, ErrNotFound)
+			return Entry{}, fmt.Errorf("order %d has no item %d: %w", o.ID, item, ErrNotFound)
 		case o.ItemDone(item) == done:
-			return Event{}, nil
+			return Entry{}, nil
 		}
 		if done {
 			i, _ := slices.BinarySearch(o.ItemsDone, item)
 			o.ItemsDone = slices.Insert(slices.Clone(o.ItemsDone), i, item)
-			return Event{Kind: EventItemDone, Item: item}, nil
+			return Entry{Kind: EventItemDone, Item: item}, nil
 		}
 		o.ItemsDone = slices.DeleteFunc(slices.Clone(o.ItemsDone), func(i int) bool { return i == item })
 		if len(o.ItemsDone) == 0 {
 			o.ItemsDone = nil
 		}
-		return Event{Kind: EventItemUndone, Item: item}, nil
+		return Entry{Kind: EventItemUndone, Item: item}, nil
 	})
 }
 
@@ -313,15 +307,15 @@ func (b *Board) RecallLast(ctx context.Context) (Order, error) {
 // with Recall. Cancelling a cancelled order changes nothing. It returns the order, or an error
 // wrapping ErrNotFound, or ErrConflict for a bumped order.
 func (b *Board) Cancel(ctx context.Context, id int64) (Order, error) {
-	return b.change(ctx, "cancel", id, func(o *Order, now time.Time) (Event, error) {
+	return b.change(ctx, "cancel", id, func(o *Order, now time.Time) (Entry, error) {
 		switch o.Status {
 		case Cancelled:
-			return Event{}, nil
+			return Entry{}, nil
 		case Received, Fired:
 			o.Status, o.CancelledAt = Cancelled, now
-			return Event{Kind: EventCancelled}, nil
+			return Entry{Kind: EventCancelled}, nil
 		}
-		return Event{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
+		return Entry{}, fmt.Errorf("order is %s: %w", o.Status, ErrConflict)
 	})
 }
 
@@ -330,29 +324,112 @@ func (b *Board) Cancel(ctx context.Context, id int64) (Order, error) {
 // Item), or an Event without a Kind when the order already is as asked;
 // change fills in the rest, and records the Change that the event makes
 // (see changeOf) in the same store write as the order.
-func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o *Order, now time.Time) (Event, error)) (Order, error) {
-	b.wmu.Lock()
-	defer b.wmu.Unlock()
-	o, err := b.lookup(ctx, id)
-	if err != nil {
+func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o *Order, now time.Time) (Entry, error)) (Order, error) {
+	if err := b.writable(); err != nil {
 		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
 	now := b.now()
-	e, err := apply(&o, now)
+	e, err := b.store.Update(ctx, id, func(o *Order) (Entry, error) {
+		e, err := apply(o, now)
+		if err != nil || e.Kind == "" {
+			return Entry{}, err
+		}
+		e.Change = changeOf(ctx, e, now)
+		return e, nil
+	})
 	if err != nil {
-		return o, fmt.Errorf("orders: %s %d: %w", verb, id, err)
+		return e.Order, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
-	if e.Kind == "" {
-		return o, nil
+	if e.Version != 0 {
+		b.advance(ctx, e)
 	}
-	if err := b.store.Update(ctx, o, changeOf(ctx, e, now)); err != nil {
-		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
-	}
+	return e.Order, nil
+}
 
+// writable returns nil when the board may try a change, or an error
+// wrapping ErrUnavailable while it cannot reach its store (see Follow).
+func (b *Board) writable() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	e.Order = o
-	if i := slices.IndexFunc(b.open, func(p Order) bool { return p.ID == id }); i >= 0 {
+	if b.offline != nil {
+		return fmt.Errorf("%w: changes are paused until it is back (%v)", ErrUnavailable, b.offline)
+	}
+	return nil
+}
+
+// advance applies own, an entry this board has just written, once every
+// entry before it is applied: it reads from the log those that other
+// processes wrote in between. If the log cannot be read now, own is
+// applied later, when Follow or the next change catches up.
+func (b *Board) advance(ctx context.Context, own Entry) {
+	b.amu.Lock()
+	defer b.amu.Unlock()
+	if own.Version > b.appliedVersion()+1 {
+		if err := b.catchUp(ctx, own.Version-1); err != nil {
+			b.logger.Warn("the log could not be read: the change shows once the board catches up",
+				"version", own.Version, "err", err)
+			return
+		}
+	}
+	if own.Version == b.appliedVersion()+1 {
+		b.apply(own)
+	}
+}
+
+// appliedVersion returns b.version. The caller holds b.amu, so that it
+// does not change meanwhile.
+func (b *Board) appliedVersion() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.version
+}
+
+// logPage is how many entries catchUp reads from the log at a time.
+const logPage = 256
+
+// catchUp applies the log's entries after the board's version, up to
+// version upTo (to the end of the log if upTo is 0). The caller holds
+// b.amu.
+func (b *Board) catchUp(ctx context.Context, upTo uint64) error {
+	for {
+		from := b.appliedVersion()
+		if upTo != 0 && from >= upTo {
+			return nil
+		}
+		entries, err := b.store.Log(ctx, from, logPage)
+		if err != nil {
+			return fmt.Errorf("orders: read the log after version %d: %w", from, err)
+		}
+		for _, e := range entries {
+			if e.Version != b.appliedVersion()+1 {
+				return fmt.Errorf("orders: the log skips from version %d to %d", b.appliedVersion(), e.Version)
+			}
+			b.apply(e)
+		}
+		if len(entries) < logPage {
+			return nil
+		}
+	}
+}
+
+// Sync applies every change in the store's log that the board has not
+// applied yet, whoever wrote it. Follow calls it; a board whose store has
+// no other writer never needs it.
+func (b *Board) Sync(ctx context.Context) error {
+	b.amu.Lock()
+	defer b.amu.Unlock()
+	return b.catchUp(ctx, 0)
+}
+
+// apply puts e's order where its change leaves it, on the rail, off it or
+// on the recall list, and announces it at e's version. The caller holds
+// b.amu, and e is the entry after the board's version.
+func (b *Board) apply(e Entry) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	o := e.Order
+	ev := Event{Kind: e.Kind, Station: e.Station, Item: e.Item, Order: o}
+	if i := slices.IndexFunc(b.open, func(p Order) bool { return p.ID == o.ID }); i >= 0 {
 		if o.Status.Open() {
 			b.open[i] = o
 		} else {
@@ -361,39 +438,24 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 	} else if o.Status.Open() {
 		i := railIndex(b.open, o)
 		b.open = slices.Insert(b.open, i, o)
-		e.Before = b.idAt(i + 1)
+		ev.Before = b.idAt(i + 1)
 	}
-	b.closed = slices.DeleteFunc(b.closed, func(p Order) bool { return p.ID == id })
+	b.closed = slices.DeleteFunc(b.closed, func(p Order) bool { return p.ID == o.ID })
 	if !closedAt(o).IsZero() {
 		b.closed = slices.Insert(b.closed, 0, o)
 	}
 	b.prune(b.now())
-	b.publish(e)
-	return o, nil
+	b.version = e.Version
+	b.publish(ev)
 }
 
-// lookup returns the order with the given ID from memory or the store. The
-// caller holds b.wmu.
-func (b *Board) lookup(ctx context.Context, id int64) (Order, error) {
-	b.mu.Lock()
-	for _, list := range [][]Order{b.open, b.closed} {
-		for _, o := range list {
-			if o.ID == id {
-				b.mu.Unlock()
-				return o, nil
-			}
-		}
-	}
-	b.mu.Unlock()
-	return b.store.Get(ctx, id)
-}
-
-// publish announces e at the next version. The caller holds b.mu, so events
-// reach the hub in version order and no snapshot falls between a change and
-// its event.
+// publish announces e at the board's version, as the next event. The
+// caller holds b.mu, so events reach the hub in order and no snapshot falls
+// between a change and its event.
 func (b *Board) publish(e Event) {
-	b.version++
-	e.Version = b.version
+	b.seq++
+	e.Seq, e.Version = b.seq, b.version
+	e.Offline = b.offline != nil
 	e.Now = b.now()
 	e.Orders = slices.Clone(b.open)
 	e.Recent = b.recent(e.Now)
@@ -475,7 +537,8 @@ func (b *Board) Snapshot() Event {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	return Event{Kind: EventSnapshot, Version: b.version, Now: now, Orders: slices.Clone(b.open), Recent: b.recent(now)}
+	return Event{Kind: EventSnapshot, Seq: b.seq, Version: b.version, Now: now, Offline: b.offline != nil,
+		Orders: slices.Clone(b.open), Recent: b.recent(now)}
 }
 
 // Open returns the open orders in rail order.
@@ -543,9 +606,12 @@ func (b *Board) History(ctx context.Context, id int64) ([]Change, error) {
 // board, never through the store directly: the board would not know.
 func (b *Board) Store() Store { return b.store }
 
-// Ready returns nil when the board can make changes: its store can take
-// writes (see Store.Ready). Otherwise it returns why not.
+// Ready returns nil when the board can make changes: it is not offline
+// (see Follow) and its store can take writes (see Store.Ready). Otherwise it returns why not.
 func (b *Board) Ready(ctx context.Context) error {
+	if err := b.Offline(); err != nil {
+		return fmt.Errorf("orders: not ready: %w", err)
+	}
 	if err := b.store.Ready(ctx); err != nil {
 		return fmt.Errorf("orders: not ready: %w", err)
 	}
@@ -562,7 +628,8 @@ func (b *Board) List(ctx context.Context, limit int, statuses ...Status) ([]Orde
 	return out, nil
 }
 
-// Version returns the board's current version.
+// Version returns the version of the last change of the log that the
+// board has applied.
 func (b *Board) Version() uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()

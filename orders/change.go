@@ -67,9 +67,9 @@ func ActorFrom(ctx context.Context) string {
 	return actor
 }
 
-// changeOf returns the Change that records e, an event the board is about
-// to publish, made at when by the actor of ctx.
-func changeOf(ctx context.Context, e Event, at time.Time) Change {
+// changeOf returns the Change that records e, a change the board is about
+// to write, made at when by the actor of ctx.
+func changeOf(ctx context.Context, e Entry, at time.Time) Change {
 	c := Change{At: at, Actor: ActorFrom(ctx)}
 	if c.Actor == "" {
 		c.Actor = UnknownActor

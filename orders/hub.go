@@ -35,8 +35,15 @@ const (
 // are shared between subscribers and must be treated as read-only.
 type Event struct {
 	Kind EventKind
-	// Version is the board's version after the change, or the version the
-	// snapshot shows. Versions only grow.
+	// Seq orders the events of one board: each one it publishes, ticks
+	// included, has the next number, and a snapshot has the number of
+	// the last event it shows. Subscribers skip what they have seen by
+	// it.
+	Seq uint64
+	// Version is the version of the last change of the store's log
+	// (see Entry) that the event shows; ticks carry time only and leave
+	// it as it was. Every board on one log shows the same rail at the
+	// same version.
 	Version uint64
 	// Now is the board's time when the event happened; tickets' ages are
 	// measured against it, never against a screen's own clock.
@@ -68,6 +75,10 @@ type Event struct {
 	// NewMinute is set on a tick when the board's clock shows another
 	// minute than at the tick before: screens show the time of day.
 	NewMinute bool
+	// Offline is set while the board cannot reach its store: the rail
+	// is the last one it knew and changes are paused (see Board.Follow).
+	// A tick announces when it goes on or off.
+	Offline bool
 }
 
 // ErrClosed is returned by Subscription.Next after Close.
@@ -134,7 +145,7 @@ func (h *Hub) add(notify func()) *Subscription {
 }
 
 // Publish hands e to every subscriber. It never blocks on a subscriber.
-// Callers publish events in version order.
+// Callers publish events in the order of their Seq.
 func (h *Hub) Publish(e Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -170,7 +181,7 @@ type Subscription struct {
 	overflows int
 
 	// Only Next touches these.
-	seen    uint64 // the version last returned
+	seen    uint64 // the Seq last returned
 	started bool   // whether the first snapshot was returned
 }
 
@@ -234,15 +245,15 @@ func (s *Subscription) TryNext() (Event, bool, error) {
 			s.mu.Unlock()
 			// Taken after the flag is cleared: events published from
 			// now on are queued, and those the snapshot already shows
-			// are skipped below by their version.
+			// are skipped below by their Seq.
 			snap := s.hub.snapshot()
-			if s.started && snap.Version <= s.seen {
+			if s.started && snap.Seq <= s.seen {
 				// Events already seen filled the queue; this
 				// subscriber is current after all.
 				continue
 			}
 			s.started = true
-			s.seen = snap.Version
+			s.seen = snap.Seq
 			return snap, true, nil
 		}
 		for s.n > 0 {
@@ -250,11 +261,11 @@ func (s *Subscription) TryNext() (Event, bool, error) {
 			s.buf[s.head] = nil
 			s.head = (s.head + 1) % len(s.buf)
 			s.n--
-			if e.Version <= s.seen {
+			if e.Seq <= s.seen {
 				continue
 			}
 			s.mu.Unlock()
-			s.seen = e.Version
+			s.seen = e.Seq
 			return *e, true, nil
 		}
 		s.mu.Unlock()

@@ -34,8 +34,8 @@ func TestFirstEventIsSnapshotThenEachEventOnce(t *testing.T) {
 	b.Place(t.Context(), burger()) // before the first Next: covered by the snapshot
 
 	snap := next(t, s)
-	if snap.Kind != orders.EventSnapshot || snap.Version != 3 || len(snap.Orders) != 3 {
-		t.Fatalf("first event %s v%d with %d orders, want a snapshot v3 with 3", snap.Kind, snap.Version, len(snap.Orders))
+	if snap.Kind != orders.EventSnapshot || snap.Seq != 3 || len(snap.Orders) != 3 {
+		t.Fatalf("first event %s v%d with %d orders, want a snapshot v3 with 3", snap.Kind, snap.Seq, len(snap.Orders))
 	}
 	o, _, _ := b.Place(t.Context(), burger())
 	b.Bump(t.Context(), o.ID)
@@ -48,7 +48,7 @@ func TestFirstEventIsSnapshotThenEachEventOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	if e, err := s.Next(ctx); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("an extra event arrived: %s v%d", e.Kind, e.Version)
+		t.Fatalf("an extra event arrived: %s v%d", e.Kind, e.Seq)
 	}
 }
 
@@ -73,7 +73,7 @@ func TestStalledSubscriberDelaysNobody(t *testing.T) {
 			if err != nil {
 				break
 			}
-			vs = append(vs, e.Version)
+			vs = append(vs, e.Seq)
 		}
 		got <- vs
 	}()
@@ -98,13 +98,13 @@ func TestStalledSubscriberDelaysNobody(t *testing.T) {
 		t.Errorf("stalled subscriber overflowed %d times, want once (no repeated cut-offs)", n)
 	}
 	e := next(t, stalled)
-	if e.Kind != orders.EventSnapshot || e.Version != events || len(e.Orders) != events {
-		t.Fatalf("stalled subscriber got %s v%d (%d orders), want one snapshot at v%d", e.Kind, e.Version, len(e.Orders), events)
+	if e.Kind != orders.EventSnapshot || e.Seq != events || len(e.Orders) != events {
+		t.Fatalf("stalled subscriber got %s v%d (%d orders), want one snapshot at v%d", e.Kind, e.Seq, len(e.Orders), events)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel()
 	if e, err := stalled.Next(ctx); err == nil {
-		t.Fatalf("after the snapshot a backlog event arrived: %s v%d", e.Kind, e.Version)
+		t.Fatalf("after the snapshot a backlog event arrived: %s v%d", e.Kind, e.Seq)
 	}
 	// And it follows new events again.
 	o, _, _ := b.Place(t.Context(), burger())
@@ -150,12 +150,12 @@ func TestSubscribersConvergeUnderLoad(t *testing.T) {
 					results <- r
 					return
 				}
-				if e.Version <= version && version != 0 {
-					r.err = fmt.Errorf("version went from %d to %d", version, e.Version)
+				if e.Seq <= version && version != 0 {
+					r.err = fmt.Errorf("version went from %d to %d", version, e.Seq)
 					results <- r
 					return
 				}
-				version = e.Version
+				version = e.Seq
 				switch e.Kind {
 				case orders.EventSnapshot:
 					r.snapshots++
@@ -199,7 +199,7 @@ func TestSubscribersConvergeUnderLoad(t *testing.T) {
 	}
 	wg.Wait()
 	final := b.Snapshot()
-	target.Store(final.Version)
+	target.Store(final.Seq)
 	var want []int64
 	for _, o := range final.Orders {
 		want = append(want, o.ID)
@@ -261,13 +261,13 @@ func TestQueueGrowsToItsLength(t *testing.T) {
 		t.Run(fmt.Sprint(queue), func(t *testing.T) {
 			var version atomic.Uint64
 			h := orders.NewHub(queue, func() orders.Event {
-				return orders.Event{Kind: orders.EventSnapshot, Version: version.Load()}
+				return orders.Event{Kind: orders.EventSnapshot, Seq: version.Load()}
 			})
 			s := h.Subscribe()
 			defer s.Close()
 			publish := func(n int) {
 				for range n {
-					h.Publish(orders.Event{Kind: orders.EventTick, Version: version.Add(1)})
+					h.Publish(orders.Event{Kind: orders.EventTick, Seq: version.Add(1)})
 				}
 			}
 			next(t, s)
@@ -275,8 +275,8 @@ func TestQueueGrowsToItsLength(t *testing.T) {
 				publish(queue)
 				for i := range queue {
 					want := uint64(round*queue + i + 1)
-					if e := next(t, s); e.Kind != orders.EventTick || e.Version != want {
-						t.Fatalf("round %d: got %s v%d, want tick v%d", round, e.Kind, e.Version, want)
+					if e := next(t, s); e.Kind != orders.EventTick || e.Seq != want {
+						t.Fatalf("round %d: got %s v%d, want tick v%d", round, e.Kind, e.Seq, want)
 					}
 				}
 			}
@@ -284,12 +284,12 @@ func TestQueueGrowsToItsLength(t *testing.T) {
 				t.Fatalf("%d overflows of a queue never over its length", n)
 			}
 			publish(queue + 1)
-			if e := next(t, s); e.Kind != orders.EventSnapshot || e.Version != version.Load() || s.Overflows() != 1 {
-				t.Fatalf("after overflowing got %s v%d and %d overflows, want a snapshot v%d and 1", e.Kind, e.Version, s.Overflows(), version.Load())
+			if e := next(t, s); e.Kind != orders.EventSnapshot || e.Seq != version.Load() || s.Overflows() != 1 {
+				t.Fatalf("after overflowing got %s v%d and %d overflows, want a snapshot v%d and 1", e.Kind, e.Seq, s.Overflows(), version.Load())
 			}
 			publish(1)
-			if e := next(t, s); e.Kind != orders.EventTick || e.Version != version.Load() {
-				t.Fatalf("after the snapshot got %s v%d, want tick v%d", e.Kind, e.Version, version.Load())
+			if e := next(t, s); e.Kind != orders.EventTick || e.Seq != version.Load() {
+				t.Fatalf("after the snapshot got %s v%d, want tick v%d", e.Kind, e.Seq, version.Load())
 			}
 		})
 	}
@@ -341,7 +341,7 @@ func BenchmarkPublish1000(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		e.Version = uint64(i + 1)
+		e.Seq = uint64(i + 1)
 		h.Publish(e)
 		if i%batch == batch-1 {
 			b.StopTimer()

@@ -19,20 +19,41 @@ import (
 // use; the board makes one change at a time. A write that returns an error
 // has written nothing. "In the order placed" and "newest" follow order IDs.
 type Store interface {
-	// Load returns what a board needs to start: every open order in the
-	// order placed, the orders bumped or cancelled at or after recentSince
-	// for the recall list (newest bump or cancel time first, see Saved),
-	// and the order with the highest ID (the zero Order if none).
+	// Load returns what a board needs to start, as one moment of the
+	// log: every open order in the order placed, the orders bumped or
+	// cancelled at or after recentSince for the recall list (newest bump
+	// or cancel time first, see Saved), and the version of the last
+	// change (0 for an empty log).
 	Load(ctx context.Context, recentSince time.Time) (Saved, error)
-	// Insert records a new order, with how a retry of it is recognised,
-	// and c as the first entry of its history, in one write. It fails,
-	// changing nothing, if the ID is taken.
-	Insert(ctx context.Context, o Order, idem Idempotency, c Change) error
-	// Update records o's status, recalled flag, done stations, done items
-	// and times, and appends c to its history, in one write; every other
-	// field stays as inserted. It returns ErrNotFound, changing nothing,
-	// for an unknown ID.
-	Update(ctx context.Context, o Order, c Change) error
+	// Insert records o as a new order, as the next change in the log, in
+	// one write: it gives o the next ID (one above the highest), the
+	// display number after the newest order's (NextNumber), and the
+	// log's next version, and records c as the first entry of its
+	// history. It returns the entry, of kind EventPlaced.
+	//
+	// If an order placed at or after since has idem's key or o's source
+	// ID (either not ""), Insert writes nothing and returns an error
+	// wrapping a *PriorError with that order (the newest one) and its
+	// Idempotency. Looking for it and inserting are one step: two
+	// processes inserting the same key at once insert one order.
+	Insert(ctx context.Context, o Order, idem Idempotency, since time.Time, c Change) (Entry, error)
+	// Update calls edit on the order with the given ID as the store
+	// holds it and records what edit did as the next change in the log,
+	// in one write: the order's status, recalled flag, done stations,
+	// done items and times, the log entry and the history entry. No
+	// other change to the order falls between what edit sees and the
+	// write (compare-and-set), so of two processes changing one order at
+	// once, the second sees the first's change. It returns the entry.
+	//
+	// When edit returns an Entry without a Kind, Update writes nothing
+	// and returns an Entry with the order and Version 0. When edit
+	// returns an error, Update writes nothing and returns the order and
+	// that error as it is, not wrapped: it speaks for itself. It returns
+	// ErrNotFound for an unknown ID.
+	Update(ctx context.Context, id int64, edit Edit) (Entry, error)
+	// Log returns up to limit changes after version after, in version
+	// order, each with the order as that change left it.
+	Log(ctx context.Context, after uint64, limit int) ([]Entry, error)
 	// Get returns the order with the given ID, or ErrNotFound.
 	Get(ctx context.Context, id int64) (Order, error)
 	// History returns the changes recorded for the order with the given
@@ -93,8 +114,9 @@ type Saved struct {
 	// bump time and cancelled ones by their cancel time, the newest
 	// first; those at the same time in the order placed.
 	Recent []Order
-	// Last is the order with the highest ID.
-	Last Order
+	// Version is the version of the last change in the log that the
+	// orders show, 0 for none.
+	Version uint64
 }
 
 // MemoryStore is a Store that keeps orders in memory only: for tests,
@@ -104,6 +126,7 @@ type MemoryStore struct {
 	orders     map[int64]memoryOrder
 	screens    map[int64]Screen
 	lastScreen int64
+	log        []Entry // log[v-1] is version v
 	// notReady, if not nil, is what Ready answers (see SetReady).
 	notReady error
 }
@@ -141,21 +164,24 @@ func (m *MemoryStore) Load(ctx context.Context, recentSince time.Time) (Saved, e
 		return (o.Status == Bumped || o.Status == Cancelled) && !closedAt(o).Before(recentSince)
 	})
 	slices.SortStableFunc(s.Recent, func(a, b Order) int { return closedAt(b).Compare(closedAt(a)) })
-	for _, o := range m.orders {
-		if o.ID > s.Last.ID {
-			s.Last = o.Order
-		}
-	}
+	s.Version = uint64(len(m.log))
 	return s, nil
 }
 
 // Insert implements Store.
-func (m *MemoryStore) Insert(ctx context.Context, o Order, idem Idempotency, c Change) error {
+func (m *MemoryStore) Insert(ctx context.Context, o Order, idem Idempotency, since time.Time, c Change) (Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.orders[o.ID]; ok {
-		return fmt.Errorf("memory store: insert %d: ID taken", o.ID)
+	if prior, ok := m.find(idem.Key, o.SourceID, since); ok {
+		return Entry{}, fmt.Errorf("memory store: insert: %w", prior)
 	}
+	var last memoryOrder
+	for _, p := range m.orders {
+		if p.ID > last.ID {
+			last = p
+		}
+	}
+	o.ID, o.Number = last.ID+1, NextNumber(last.Number)
 	o.Items = cloneItems(o.Items)
 	o.Notes = slices.Clone(o.Notes)
 	o.Done = slices.Clone(o.Done)
@@ -163,23 +189,55 @@ func (m *MemoryStore) Insert(ctx context.Context, o Order, idem Idempotency, c C
 	o.ItemsDone = slices.Clone(o.ItemsDone)
 	idem.Fingerprint = slices.Clone(idem.Fingerprint)
 	m.orders[o.ID] = memoryOrder{o, idem, []Change{c}}
-	return nil
+	return m.append(Entry{Kind: EventPlaced, Order: o, Change: c}), nil
+}
+
+// append adds e to the log at the next version and returns it. The caller
+// holds m.mu.
+func (m *MemoryStore) append(e Entry) Entry {
+	e.Version = uint64(len(m.log)) + 1
+	m.log = append(m.log, e)
+	return e
 }
 
 // Update implements Store.
-func (m *MemoryStore) Update(ctx context.Context, o Order, c Change) error {
+func (m *MemoryStore) Update(ctx context.Context, id int64, edit Edit) (Entry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	saved, ok := m.orders[o.ID]
+	saved, ok := m.orders[id]
 	if !ok {
-		return fmt.Errorf("memory store: update %d: %w", o.ID, ErrNotFound)
+		return Entry{}, fmt.Errorf("memory store: update %d: %w", id, ErrNotFound)
+	}
+	o := saved.Order
+	o.Done, o.ItemsDone = slices.Clone(o.Done), slices.Clone(o.ItemsDone)
+	e, err := edit(&o)
+	if err != nil {
+		return Entry{Order: saved.Order}, err
+	}
+	if e.Kind == "" {
+		return Entry{Order: saved.Order}, nil
 	}
 	saved.Status, saved.Recalled = o.Status, o.Recalled
-	saved.Done, saved.ItemsDone = slices.Clone(o.Done), slices.Clone(o.ItemsDone)
+	saved.Done, saved.ItemsDone = o.Done, o.ItemsDone
 	saved.FiredAt, saved.BumpedAt, saved.CancelledAt = o.FiredAt, o.BumpedAt, o.CancelledAt
-	saved.history = append(saved.history, c)
-	m.orders[o.ID] = saved
-	return nil
+	saved.history = append(saved.history, e.Change)
+	m.orders[id] = saved
+	e.Order = saved.Order
+	return m.append(e), nil
+}
+
+// Log implements Store.
+func (m *MemoryStore) Log(ctx context.Context, after uint64, limit int) ([]Entry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if after >= uint64(len(m.log)) || limit <= 0 {
+		return nil, nil
+	}
+	out := m.log[after:]
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return slices.Clone(out), nil
 }
 
 // Get implements Store.
@@ -208,6 +266,16 @@ func (m *MemoryStore) History(ctx context.Context, id int64) ([]Change, error) {
 func (m *MemoryStore) Find(ctx context.Context, key, sourceID string, since time.Time) (Order, Idempotency, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	prior, ok := m.find(key, sourceID, since)
+	if !ok {
+		return Order{}, Idempotency{}, fmt.Errorf("memory store: find: %w", ErrNotFound)
+	}
+	return prior.Order, prior.Idempotency, nil
+}
+
+// find returns the newest order placed at or after since with the given
+// idempotency key or source ID, either not "". The caller holds m.mu.
+func (m *MemoryStore) find(key, sourceID string, since time.Time) (*PriorError, bool) {
 	var found memoryOrder
 	for _, o := range m.orders {
 		match := key != "" && o.idem.Key == key || sourceID != "" && o.SourceID == sourceID
@@ -216,11 +284,11 @@ func (m *MemoryStore) Find(ctx context.Context, key, sourceID string, since time
 		}
 	}
 	if found.ID == 0 {
-		return Order{}, Idempotency{}, fmt.Errorf("memory store: find: %w", ErrNotFound)
+		return nil, false
 	}
 	idem := found.idem
 	idem.Fingerprint = slices.Clone(idem.Fingerprint)
-	return found.Order, idem, nil
+	return &PriorError{Order: found.Order, Idempotency: idem}, true
 }
 
 // List implements Store.

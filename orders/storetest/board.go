@@ -241,9 +241,14 @@ func testReopenBoard(t *testing.T, f *fixture) {
 // restart as they do without one.
 func testReopenBoardNumberWraps(t *testing.T, f *fixture) {
 	clk := &clock{now: base().Add(time.Hour)}
-	last := with(at(900), orders.Bumped, base().Add(30*time.Minute))
-	last.Number = orders.LastNumber
-	f.insert([]orders.Order{at(899), last})
+	all := make([]orders.Order, 900)
+	for i := range all {
+		all[i] = with(at(int64(i+1)), orders.Bumped, base().Add(30*time.Minute))
+	}
+	if all[899].Number != orders.LastNumber {
+		t.Fatalf("order 900 has number %d, want %d", all[899].Number, orders.LastNumber)
+	}
+	f.insert(all)
 	f.reopen()
 	b := f.openBoard(clk)
 	for i, want := range []int{orders.FirstNumber, orders.FirstNumber + 1} {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"errors"
 	"crypto/sha256"
 	"fmt"
 	"strings"
@@ -47,10 +48,10 @@ func testHistory(t *testing.T, f *fixture) {
 	one, two := at(1), at(2)
 	placedOne := orders.Change{At: one.PlacedAt, Actor: "grill left", Action: orders.ActionPlaced}
 	placedTwo := orders.Change{At: two.PlacedAt, Actor: strs[1], Action: orders.ActionPlaced}
-	if err := f.s.Insert(ctx, one, orders.Idempotency{}, placedOne); err != nil {
+	if _, err := f.s.Insert(ctx, one, orders.Idempotency{}, noPrior, placedOne); err != nil {
 		t.Fatalf("Insert(1): %v", err)
 	}
-	if err := f.s.Insert(ctx, two, orders.Idempotency{}, placedTwo); err != nil {
+	if _, err := f.s.Insert(ctx, two, orders.Idempotency{}, noPrior, placedTwo); err != nil {
 		t.Fatalf("Insert(2): %v", err)
 	}
 	want := []orders.Change{placedOne}
@@ -66,7 +67,7 @@ func testHistory(t *testing.T, f *fixture) {
 		{At: b.Add(5 * time.Minute), Actor: strings.Repeat("x", 40), Action: orders.ActionCancelled},
 	} {
 		o := with(one, orders.Fired, b.Add(time.Duration(i)*time.Second))
-		if err := f.s.Update(ctx, o, c); err != nil {
+		if _, err := f.update(o, c); err != nil {
 			t.Fatalf("Update(1, %v): %v", c, err)
 		}
 		want = append(want, c)
@@ -74,14 +75,19 @@ func testHistory(t *testing.T, f *fixture) {
 	checkHistory(t, "History(1)", f.history(1), want)
 	checkHistory(t, "History(2)", f.history(2), []orders.Change{placedTwo})
 
-	// Failed writes record nothing.
-	taken := at(3)
-	taken.ID = 2
-	if err := f.s.Insert(ctx, taken, orders.Idempotency{}, orders.Change{At: b, Actor: "x", Action: orders.ActionPlaced}); err == nil {
-		t.Fatal("Insert of a taken ID succeeded")
+	// Writes that fail or change nothing record nothing.
+	refused := errors.New("refused")
+	_, err = f.s.Update(ctx, 2, func(*orders.Order) (orders.Entry, error) { return orders.Entry{}, refused })
+	if !errors.Is(err, refused) {
+		t.Errorf("Update(2) with an edit that refuses: error %v, want the edit's", err)
 	}
-	checkHistory(t, "History(2) after an Insert of its ID", f.history(2), []orders.Change{placedTwo})
-	wantNotFound(t, "Update(9)", f.s.Update(ctx, at(9), orders.Change{At: b, Actor: "x", Action: orders.ActionFired}))
+	_, err = f.s.Update(ctx, 2, func(*orders.Order) (orders.Entry, error) { return orders.Entry{}, nil })
+	if err != nil {
+		t.Errorf("Update(2) with an edit that changes nothing: %v", err)
+	}
+	checkHistory(t, "History(2) after Updates that wrote nothing", f.history(2), []orders.Change{placedTwo})
+	_, err = f.update(at(9), orders.Change{At: b, Actor: "x", Action: orders.ActionFired})
+	wantNotFound(t, "Update(9)", err)
 	_, err = f.s.History(ctx, 9)
 	wantNotFound(t, "History(9) after Update(9)", err)
 	for _, id := range []int64{0, -1, 3, 1 << 40} {
@@ -112,7 +118,7 @@ func testFingerprint(t *testing.T, f *fixture) {
 		{4, orders.Idempotency{Key: "k-4", Fingerprint: []byte{0, 0xff, 0}}},
 	} {
 		o := at(tc.id)
-		if err := f.s.Insert(ctx, o, tc.idem, insertChange(o)); err != nil {
+		if _, err := f.s.Insert(ctx, o, tc.idem, noPrior, insertChange(o)); err != nil {
 			t.Fatalf("Insert(%d): %v", tc.id, err)
 		}
 	}

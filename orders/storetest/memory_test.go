@@ -16,5 +16,7 @@ func TestMemoryStore(t *testing.T) {
 		// it: this checks the suite's reopen scenarios against the
 		// reference semantics, not persistence.
 		Reopen: func(t *testing.T, s orders.Store) orders.Store { return s },
+		// Two boards in one process share the one store.
+		Share: func(t *testing.T, s orders.Store) orders.Store { return s },
 	})
 }

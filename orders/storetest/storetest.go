@@ -8,6 +8,7 @@
 package storetest
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -28,6 +29,13 @@ type Harness struct {
 	// restart would; the data must survive. The suite closes the store it
 	// returns.
 	Reopen func(t *testing.T, s orders.Store) orders.Store
+	// Share, if not nil, returns a second store on the same data as s,
+	// as another process would open it, for the subtests with several
+	// boards on one store. A store that only one process may open
+	// returns s itself: the boards then share it as several boards of
+	// one process would. The suite closes what Share returns unless it
+	// is s.
+	Share func(t *testing.T, s orders.Store) orders.Store
 }
 
 // Run runs the conformance suite against the stores h makes: a subtest
@@ -43,7 +51,11 @@ func Run(t *testing.T, h Harness) {
 		test func(t *testing.T, f *fixture)
 	}{
 		{"InsertGet", testInsertGet},
-		{"InsertTakenID", testInsertTakenID},
+		{"InsertNumbers", testInsertNumbers},
+		{"InsertPrior", testInsertPrior},
+		{"UpdateEdit", testUpdateEdit},
+		{"Log", testLog},
+		{"ConcurrentWriters", testConcurrentWriters},
 		{"GetUnknown", testGetUnknown},
 		{"Update", testUpdate},
 		{"UpdateUnknown", testUpdateUnknown},
@@ -64,11 +76,15 @@ func Run(t *testing.T, h Harness) {
 		{"Reopen", testReopen},
 		{"ReopenBoard", testReopenBoard},
 		{"ReopenBoardNumberWraps", testReopenBoardNumberWraps},
+		{"SharedBoards", testSharedBoards},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if strings.HasPrefix(tc.name, "Reopen") && h.Reopen == nil {
 				t.Skip("the harness has no Reopen: the store does not outlive its process")
+			}
+			if strings.HasPrefix(tc.name, "Shared") && h.Share == nil {
+				t.Skip("the harness has no Share")
 			}
 			tc.test(t, newFixture(t, h))
 		})
@@ -99,19 +115,69 @@ func (f *fixture) reopen() {
 	f.s = f.h.Reopen(f.t, f.s)
 }
 
+// noPrior is a time for Insert's since that no order is placed at or
+// after: the suite's orders are inserted without looking for a prior one,
+// so that it can insert orders with the same key.
+var noPrior = time.Date(9000, time.January, 1, 0, 0, 0, 0, time.UTC)
+
 // insert inserts each order with its idempotency key (none if keys is
-// shorter) and fails the test if that fails.
+// shorter), by ID, and fails the test if that fails. The store gives the
+// IDs and numbers: each order's must be the one the store gives next
+// (see sample).
 func (f *fixture) insert(os []orders.Order, keys ...string) {
 	f.t.Helper()
+	type keyed struct {
+		o   orders.Order
+		key string
+	}
+	byID := make([]keyed, len(os))
 	for i, o := range os {
-		var key string
+		byID[i].o = o
 		if i < len(keys) {
-			key = keys[i]
-		}
-		if err := f.s.Insert(f.t.Context(), o, orders.Idempotency{Key: key}, insertChange(o)); err != nil {
-			f.t.Fatalf("Insert(%d, %q): %v", o.ID, key, err)
+			byID[i].key = keys[i]
 		}
 	}
+	slices.SortStableFunc(byID, func(a, b keyed) int { return cmp.Compare(a.o.ID, b.o.ID) })
+	for _, k := range byID {
+		e, err := f.s.Insert(f.t.Context(), k.o, orders.Idempotency{Key: k.key}, noPrior, insertChange(k.o))
+		if err != nil {
+			f.t.Fatalf("Insert(%d, %q): %v", k.o.ID, k.key, err)
+		}
+		if e.Order.ID != k.o.ID || e.Order.Number != k.o.Number || e.Kind != orders.EventPlaced || e.Version == 0 {
+			f.t.Fatalf("Insert(%d, %q) = entry %d: %s of order %d, number %d; want order %d, number %d placed",
+				k.o.ID, k.key, e.Version, e.Kind, e.Order.ID, e.Order.Number, k.o.ID, k.o.Number)
+		}
+	}
+}
+
+// update writes o's status, recalled flag, done stations, done items and
+// times over the stored order's with c, as Store.Update does for an edit
+// that makes them so.
+func (f *fixture) update(o orders.Order, c orders.Change) (orders.Entry, error) {
+	return f.s.Update(f.t.Context(), o.ID, setTo(o, c))
+}
+
+// setTo returns an Edit that gives an order o's status, recalled flag,
+// done stations, done items and times, and records c.
+func setTo(o orders.Order, c orders.Change) orders.Edit {
+	return func(cur *orders.Order) (orders.Entry, error) {
+		cur.Status, cur.Recalled, cur.Done, cur.ItemsDone = o.Status, o.Recalled, slices.Clone(o.Done), slices.Clone(o.ItemsDone)
+		cur.FiredAt, cur.BumpedAt, cur.CancelledAt = o.FiredAt, o.BumpedAt, o.CancelledAt
+		return orders.Entry{Kind: kindOf(o.Status), Change: c}, nil
+	}
+}
+
+// kindOf returns the kind of change that leaves an order with status st.
+func kindOf(st orders.Status) orders.EventKind {
+	switch st {
+	case orders.Fired:
+		return orders.EventFired
+	case orders.Bumped:
+		return orders.EventBumped
+	case orders.Cancelled:
+		return orders.EventCancelled
+	}
+	return orders.EventRecalled
 }
 
 // get returns the order with the given ID and fails the test if that fails.
@@ -142,11 +208,12 @@ func base() time.Time {
 }
 
 // sample returns a received order with every field that a placed order has
-// set, placed at the given time; all of it derived from id.
+// set, placed at the given time; all of it derived from id. Its number is
+// the one a store gives the order with that ID.
 func sample(id int64, placed time.Time) orders.Order {
 	return orders.Order{
 		ID:          id,
-		Number:      orders.FirstNumber + int(id%900),
+		Number:      number(id),
 		SourceID:    fmt.Sprintf("pos-%d", id),
 		Destination: orders.Destinations()[id%3],
 		Status:      orders.Received,
@@ -160,6 +227,12 @@ func sample(id int64, placed time.Time) orders.Order {
 		Allergy:   true,
 		PlacedAt:  placed,
 	}
+}
+
+// number returns the display number a store gives the order with the
+// given ID: they count up from FirstNumber and wrap after LastNumber.
+func number(id int64) int {
+	return orders.FirstNumber + int((id-1)%(orders.LastNumber-orders.FirstNumber+1))
 }
 
 // at returns sample(id, ...) placed id minutes after base.
@@ -277,7 +350,7 @@ func testInsertGet(t *testing.T, f *fixture) {
 	placed := base()
 	full := orders.Order{
 		ID:          1,
-		Number:      101,
+		Number:      number(1),
 		SourceID:    "pos-17",
 		Destination: orders.DriveThru,
 		Status:      orders.Bumped,
@@ -300,7 +373,7 @@ func testInsertGet(t *testing.T, f *fixture) {
 	// The least an order has: the times that have not happened are zero.
 	bare := orders.Order{
 		ID:          2,
-		Number:      102,
+		Number:      number(2),
 		Destination: orders.DiningRoom,
 		Status:      orders.Received,
 		Items:       []orders.Item{{Quantity: 1, Name: "Fries", Station: orders.Fry}},
@@ -339,17 +412,23 @@ func testInsertGet(t *testing.T, f *fixture) {
 	checkOrder(t, "Get of an allergy without allergens", f.get(5), shout)
 }
 
-func testInsertTakenID(t *testing.T, f *fixture) {
-	first := at(1)
-	f.insert([]orders.Order{first}, "first")
-	second := at(2)
-	second.ID = 1
-	if err := f.s.Insert(t.Context(), second, orders.Idempotency{Key: "second"}, insertChange(second)); err == nil {
-		t.Fatal("Insert of a taken ID succeeded, want an error: IDs are never reused")
-	}
-	checkOrder(t, "Get after the failed Insert", f.get(1), first)
-	if _, _, err := f.s.Find(t.Context(), "second", "", time.Time{}); !errors.Is(err, orders.ErrNotFound) {
-		t.Errorf("Find(second key) after the failed Insert: error %v, want ErrNotFound", err)
+// testInsertNumbers checks that Insert gives each order the next ID,
+// display number and version, whatever the order to insert says.
+func testInsertNumbers(t *testing.T, f *fixture) {
+	for i := range 3 {
+		o := at(7) // the ID and number are the store's to give
+		o.SourceID = ""
+		e, err := f.s.Insert(t.Context(), o, orders.Idempotency{}, noPrior, insertChange(o))
+		if err != nil {
+			t.Fatalf("Insert %d: %v", i, err)
+		}
+		want := o
+		want.ID, want.Number = int64(i+1), number(int64(i+1))
+		if e.Version != uint64(i+1) || e.Kind != orders.EventPlaced {
+			t.Errorf("Insert %d: entry %d of kind %s, want %d of kind placed", i, e.Version, e.Kind, i+1)
+		}
+		checkOrder(t, fmt.Sprintf("Insert %d: the entry's order", i), e.Order, want)
+		checkOrder(t, fmt.Sprintf("Get after Insert %d", i), f.get(want.ID), want)
 	}
 }
 
@@ -386,7 +465,7 @@ func testUpdate(t *testing.T, f *fixture) {
 	u.Items = []orders.Item{{Quantity: 7, Name: "Onion Rings", Station: orders.Fry, Allergens: []string{"changed"}}}
 	u.Notes = []string{"changed"}
 	u.PlacedAt = o.PlacedAt.Add(time.Hour)
-	if err := f.s.Update(t.Context(), u, updateChange(u)); err != nil {
+	if _, err := f.update(u, updateChange(u)); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	want := o
@@ -413,7 +492,7 @@ func testUpdate(t *testing.T, f *fixture) {
 	back := want
 	back.Status, back.Recalled, back.ItemsDone = orders.Received, false, nil
 	back.FiredAt, back.BumpedAt, back.CancelledAt = time.Time{}, time.Time{}, time.Time{}
-	if err := f.s.Update(t.Context(), back, updateChange(back)); err != nil {
+	if _, err := f.update(back, updateChange(back)); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	got = f.get(1)
@@ -423,17 +502,19 @@ func testUpdate(t *testing.T, f *fixture) {
 	}
 
 	// An Update that changes nothing succeeds.
-	if err := f.s.Update(t.Context(), back, updateChange(back)); err != nil {
+	if _, err := f.update(back, updateChange(back)); err != nil {
 		t.Errorf("Update with nothing to change: %v", err)
 	}
 	checkOrder(t, "Get after the Update with nothing to change", f.get(1), back)
 }
 
 func testUpdateUnknown(t *testing.T, f *fixture) {
-	wantNotFound(t, "Update on an empty store", f.s.Update(t.Context(), at(1), updateChange(at(1))))
+	_, err := f.update(at(1), updateChange(at(1)))
+	wantNotFound(t, "Update on an empty store", err)
 	f.insert([]orders.Order{at(1)})
-	wantNotFound(t, "Update(7)", f.s.Update(t.Context(), with(at(7), orders.Fired, base()), updateChange(with(at(7), orders.Fired, base()))))
-	_, err := f.s.Get(t.Context(), 7)
+	_, err = f.update(with(at(7), orders.Fired, base()), updateChange(with(at(7), orders.Fired, base())))
+	wantNotFound(t, "Update(7)", err)
+	_, err = f.s.Get(t.Context(), 7)
 	wantNotFound(t, "Get(7) after Update(7)", err)
 	checkOrder(t, "Get(1) after Update(7)", f.get(1), at(1))
 }
@@ -614,7 +695,9 @@ func testLoadEmpty(t *testing.T, f *fixture) {
 		if len(saved.Open) != 0 || len(saved.Recent) != 0 {
 			t.Errorf("Load on an empty store: open %v, recent %v; want none", ids(saved.Open), ids(saved.Recent))
 		}
-		checkOrder(t, "Load on an empty store: Last", saved.Last, orders.Order{})
+		if saved.Version != 0 {
+			t.Errorf("Load on an empty store: version %d, want 0", saved.Version)
+		}
 	}
 }
 
@@ -664,16 +747,24 @@ func testLoad(t *testing.T, f *fixture) {
 		// In the order placed: putting rush orders first is the board's job.
 		checkOrders(t, what+": Open", saved.Open, pick(all, 1, 2, 6, 8))
 		checkOrders(t, what+": Recent", saved.Recent, pick(all, tc.recent...))
-		checkOrder(t, what+": Last", saved.Last, all[10])
+		if saved.Version != 11 {
+			t.Errorf("%s: version %d, want 11", what, saved.Version)
+		}
 	}
 
-	// Last is the order with the highest ID, whatever its status.
+	// The version is the last change's, whatever it changed.
 	f.insert([]orders.Order{at(12)})
+	if _, err := f.update(with(at(1), orders.Fired, b), updateChange(with(at(1), orders.Fired, b))); err != nil {
+		t.Fatalf("Update(1): %v", err)
+	}
 	saved, err := f.s.Load(t.Context(), b)
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	checkOrder(t, "Load after Insert(12): Last", saved.Last, at(12))
+	if saved.Version != 13 {
+		t.Errorf("Load after Insert(12) and Update(1): version %d, want 13", saved.Version)
+	}
+	all[0] = with(at(1), orders.Fired, b)
 	checkOrders(t, "Load after Insert(12): Open", saved.Open, append(pick(all, 1, 2, 6, 8), at(12)))
 }
 
@@ -781,8 +872,8 @@ func testMany(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if len(saved.Open) != n/2 || len(saved.Recent) != n/2 || saved.Last.ID != n {
-		t.Errorf("Load: %d open, %d recent, last %d; want %d, %d, %d", len(saved.Open), len(saved.Recent), saved.Last.ID, n/2, n/2, n)
+	if len(saved.Open) != n/2 || len(saved.Recent) != n/2 || saved.Version != n {
+		t.Errorf("Load: %d open, %d recent, version %d; want %d, %d, %d", len(saved.Open), len(saved.Recent), saved.Version, n/2, n/2, n)
 	}
 	for _, id := range []int64{1, 250, 499} {
 		o, _, err := f.s.Find(t.Context(), keys[id-1], "", time.Time{})
@@ -820,7 +911,7 @@ func testConcurrent(t *testing.T, f *fixture) {
 		defer close(done)
 		write := func(o orders.Order) bool {
 			final[o.ID] = o
-			if err := f.s.Update(ctx, o, updateChange(o)); err != nil {
+			if _, err := f.update(o, updateChange(o)); err != nil {
 				t.Errorf("Update(%d): %v", o.ID, err)
 				return false
 			}
@@ -828,7 +919,7 @@ func testConcurrent(t *testing.T, f *fixture) {
 		}
 		for id := int64(1); id <= n; id++ {
 			inserting.Store(id)
-			if err := f.s.Insert(ctx, at(id), orders.Idempotency{Key: fmt.Sprintf("key-%d", id)}, insertChange(at(id))); err != nil {
+			if _, err := f.s.Insert(ctx, at(id), orders.Idempotency{Key: fmt.Sprintf("key-%d", id)}, noPrior, insertChange(at(id))); err != nil {
 				t.Errorf("Insert(%d): %v", id, err)
 				return
 			}
@@ -902,8 +993,8 @@ func testConcurrent(t *testing.T, f *fixture) {
 					for _, o := range slices.Concat(saved.Open, saved.Recent) {
 						checkRead("Load", o)
 					}
-					if saved.Last.ID != 0 || id != 0 {
-						checkRead("Load: Last", saved.Last)
+					if saved.Version < uint64(id) {
+						t.Errorf("Load: version %d after %d orders were inserted", saved.Version, id)
 					}
 				}
 			}
@@ -936,11 +1027,11 @@ func testReopen(t *testing.T, f *fixture) {
 	f.insert(all, keys...)
 	// Changes, then a change back, as a recall makes.
 	all[4] = with(all[4], orders.Bumped, b.Add(10*time.Minute))
-	if err := f.s.Update(ctx, all[4], updateChange(all[4])); err != nil {
+	if _, err := f.update(all[4], updateChange(all[4])); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	all[4].Status, all[4].BumpedAt, all[4].Recalled = orders.Received, time.Time{}, true
-	if err := f.s.Update(ctx, all[4], updateChange(all[4])); err != nil {
+	if _, err := f.update(all[4], updateChange(all[4])); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
 	before, err := f.s.Load(ctx, b)
@@ -959,7 +1050,9 @@ func testReopen(t *testing.T, f *fixture) {
 	}
 	checkOrders(t, "Load after reopening: Open", after.Open, before.Open)
 	checkOrders(t, "Load after reopening: Recent", after.Recent, before.Recent)
-	checkOrder(t, "Load after reopening: Last", after.Last, before.Last)
+	if after.Version != before.Version {
+		t.Errorf("Load after reopening: version %d, want %d", after.Version, before.Version)
+	}
 	for i, key := range keys {
 		if key == "" {
 			continue
@@ -981,7 +1074,7 @@ func testReopen(t *testing.T, f *fixture) {
 	all = append(all, at(7))
 	f.insert(all[6:], "key-7")
 	all[0] = with(all[0], orders.Cancelled, b.Add(20*time.Minute))
-	if err := f.s.Update(ctx, all[0], updateChange(all[0])); err != nil {
+	if _, err := f.update(all[0], updateChange(all[0])); err != nil {
 		t.Fatalf("Update after reopening: %v", err)
 	}
 	f.reopen()

@@ -595,22 +595,29 @@ func TestTimesOutOfRangeQueries(t *testing.T) {
 	}
 }
 
-// TestQueryPlans checks that the queries use the partial indexes they are
-// written for.
+// TestQueryPlans checks that the queries use the indexes they are written
+// for, and that those that read the log neither read all of it nor sort.
 func TestQueryPlans(t *testing.T) {
 	s := open(t, MemoryPath)
+	logOnly := []string{"SCAN order_history", "SCAN h", "TEMP B-TREE"}
 	for _, tc := range []struct {
 		query string
-		index []string
+		plan  []string // what the plan must say
+		avoid []string // what it must not say
 	}{
-		{openSQL, []string{"orders_open"}},
-		{bumpedSQL("bumped_at >= 1", false), []string{"orders_bumped"}},
-		{bumpedSQL("1", true), []string{"orders_bumped"}},
-		{cancelledSQL("cancelled_at >= 1"), []string{"orders_cancelled"}},
-		{cancelledSQL("1"), []string{"orders_cancelled"}},
-		{findSQL([]string{matchKey}, "placed_at >= 1"), []string{"orders_idempotency_key"}},
-		{findSQL([]string{matchSourceID}, "1"), []string{"orders_source_id"}},
-		{findSQL([]string{matchKey, matchSourceID}, "1"), []string{"orders_idempotency_key", "orders_source_id"}},
+		{openSQL, []string{"INDEX orders_open"}, nil},
+		{bumpedSQL("bumped_at >= 1", false), []string{"INDEX orders_bumped"}, nil},
+		{bumpedSQL("1", true), []string{"INDEX orders_bumped"}, nil},
+		{cancelledSQL("cancelled_at >= 1"), []string{"INDEX orders_cancelled"}, nil},
+		{cancelledSQL("1"), []string{"INDEX orders_cancelled"}, nil},
+		{findSQL([]string{matchKey}, "placed_at >= 1"), []string{"INDEX orders_idempotency_key"}, nil},
+		{findSQL([]string{matchSourceID}, "1"), []string{"INDEX orders_source_id"}, nil},
+		{findSQL([]string{matchKey, matchSourceID}, "1"), []string{"INDEX orders_idempotency_key", "INDEX orders_source_id"}, nil},
+		{getSQL, []string{"SEARCH orders USING INTEGER PRIMARY KEY"}, nil},
+		{lastOrderSQL, []string{"SCAN orders"}, []string{"TEMP B-TREE"}}, // the rowid backwards, one row
+		{lastVersionSQL, []string{"SEARCH order_history USING COVERING INDEX order_history_version"}, logOnly},
+		{addEntrySQL, []string{"SEARCH orders USING INTEGER PRIMARY KEY"}, logOnly},
+		{logSQL, []string{"SEARCH h USING INDEX order_history_version (version>?)", "SEARCH o USING INTEGER PRIMARY KEY"}, logOnly},
 	} {
 		args := make([]any, strings.Count(tc.query, "?"))
 		for i := range args {
@@ -620,19 +627,25 @@ func TestQueryPlans(t *testing.T) {
 		if err != nil {
 			t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
 		}
-		var plan []string
+		var details []string
 		for rows.Next() {
 			var id, parent, unused int
 			var detail string
 			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
 				t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
 			}
-			plan = append(plan, detail)
+			details = append(details, detail)
 		}
 		rows.Close()
-		for _, index := range tc.index {
-			if !strings.Contains(strings.Join(plan, "\n"), "INDEX "+index) {
-				t.Errorf("the plan of\n%s\nis\n%s\nwhich does not use %s", tc.query, strings.Join(plan, "\n"), index)
+		plan := strings.Join(details, "\n")
+		for _, want := range tc.plan {
+			if !strings.Contains(plan, want) {
+				t.Errorf("the plan of\n%s\nis\n%s\nwhich does not say %s", tc.query, plan, want)
+			}
+		}
+		for _, avoid := range tc.avoid {
+			if strings.Contains(plan, avoid) {
+				t.Errorf("the plan of\n%s\nis\n%s\nwhich says %s", tc.query, plan, avoid)
 			}
 		}
 	}

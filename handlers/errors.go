@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/ticketrail/ticketrail/orders"
 )
@@ -38,8 +39,9 @@ func (a errorAnswer) text() string {
 // *orders.FieldError), 404 for what does not exist (notFound is the
 // message: "no such ticket", "no such order"), an unknown action or a
 // pairing code no browser waits with, 409 for an action that does not
-// apply, 413 for a body over its limit, and 500, "internal error", for
-// everything that is the server's fault.
+// apply, 413 for a body over its limit, 503 (with Retry-After) while the
+// database is unavailable, and 500, "internal error", for everything that
+// is the server's fault.
 func answerError(err error, notFound string) errorAnswer {
 	var (
 		fe     *orders.FieldError
@@ -60,6 +62,8 @@ func answerError(err error, notFound string) errorAnswer {
 		return errorAnswer{status: http.StatusNotFound, message: notFound}
 	case errors.Is(err, orders.ErrConflict):
 		return errorAnswer{status: http.StatusConflict, message: err.Error()}
+	case errors.Is(err, orders.ErrUnavailable):
+		return errorAnswer{status: http.StatusServiceUnavailable, message: unavailableMessage}
 	}
 	return errorAnswer{status: http.StatusInternalServerError, message: "internal error"}
 }
@@ -71,7 +75,23 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	if a.status == http.StatusInternalServerError {
 		log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	setRetryAfter(w, a.status)
 	http.Error(w, a.text(), a.status)
+}
+
+// RetryAfter is what the rail answers in Retry-After, in seconds, with a
+// 503 for a change it cannot make while its database is unavailable: the
+// time within which a database that restarts is usually back.
+const RetryAfter = 2
+
+// unavailableMessage is what the rail answers for orders.ErrUnavailable.
+const unavailableMessage = "the kitchen is offline: changes are paused until its database is back; try again shortly"
+
+// setRetryAfter sets Retry-After on an answer with status 503.
+func setRetryAfter(w http.ResponseWriter, status int) {
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(RetryAfter))
+	}
 }
 
 // apiError is the JSON body of every API error.
@@ -88,5 +108,6 @@ func writeAPIError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err
 	if a.status == http.StatusInternalServerError {
 		log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+	setRetryAfter(w, a.status)
 	writeJSON(w, a.status, apiError{Error: a.message, Field: a.field, Problem: a.problem})
 }

@@ -56,6 +56,7 @@ func handlePage(d *door, board *orders.Board, ps *pairings, lk look, authorized 
 			Now:      snap.Now,
 			Orders:   snap.Orders,
 			Recent:   snap.Recent,
+			Offline:  snap.Offline,
 			Large:    r.URL.Query().Get("size") == "large",
 			Sounds: views.Sounds{
 				Arrive: assets.Path("sounds/arrive.wav"),

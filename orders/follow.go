@@ -112,7 +112,7 @@ func (b *Board) setOffline(why error) {
 	default:
 		return
 	}
-	b.publish(Event{Kind: EventTick})
+	b.publish(Event{Kind: EventTick, OfflineChanged: true})
 }
 
 // Offline returns why the board cannot reach its store, or nil while it

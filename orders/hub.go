@@ -77,8 +77,10 @@ type Event struct {
 	NewMinute bool
 	// Offline is set while the board cannot reach its store: the rail
 	// is the last one it knew and changes are paused (see Board.Follow).
-	// A tick announces when it goes on or off.
 	Offline bool
+	// OfflineChanged is set on the tick that announces that the board
+	// went offline or back online.
+	OfflineChanged bool
 }
 
 // ErrClosed is returned by Subscription.Next after Close.

@@ -40,7 +40,7 @@
 // rail: header-store, screen-name, screen-link, clock, sound, recall-last,
 // recall-panel, recall-count, recall-list, recall-item, recall-items,
 // recall-void, recall, all-day, all-day-item (with data-name), connection,
-// bump-key, recall-key, rail-empty, tally, more-before and more-after. The
+// offline, bump-key, recall-key, rail-empty, tally, more-before and more-after. The
 // page's script adds data-slot and a slot badge to the tickets in view and
 // class selected to one of them (see script.go).
 //

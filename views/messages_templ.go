@@ -26,7 +26,9 @@ import (
 //
 //   - snapshot: <hx-partial hx-target="#rail" hx-swap="innerHTML"> with
 //     every ticket s shows, then the all-day panel, the recall list and its
-//     count out of band, and the connection banner, hidden, out of band.
+//     count out of band, the connection banner, hidden, and the offline
+//     banner (<div id="offline">), shown or hidden as e.Offline says, out
+//     of band.
 //   - placed: the ticket (class arriving) inserted where it hangs on s:
 //     <hx-partial hx-target="#ticket-{next}" hx-swap="beforebegin">, next
 //     being the next ticket after it in e.Orders that s shows, or
@@ -42,8 +44,10 @@ import (
 //     entries that changed; see FollowUp.
 //   - cancelled: the ticket morphed with classes leaving and voided: a VOID
 //     stamp across it for about 3 s, then the exit animation.
-//   - tick: the header's clock when the minute turned (e.NewMinute), and
-//     the recall entries that expired (e.Expired); never the tickets' ages.
+//   - tick: the header's clock when the minute turned (e.NewMinute), the
+//     recall entries that expired (e.Expired), and the offline banner,
+//     shown or hidden, when the board went offline or back online
+//     (e.OfflineChanged); never the tickets' ages.
 //     Every ticket a message sends carries its age at e.Now (see Ticket),
 //     and the page's clocks run on from there by themselves.
 //
@@ -113,11 +117,12 @@ type plan struct {
 	allDayD  allDayDelta  // the all-day entries that change (a snapshot sends the panel)
 	recallD  *recallDelta // the recall entries that change (a snapshot sends the list)
 	clock    bool         // replace the header's clock
+	offline  bool         // replace the offline banner
 }
 
 func (p plan) empty() bool {
 	return !p.snapshot && !p.remove && !p.insert && p.morph == morphNone &&
-		p.allDayD.empty() && p.recallD == nil && !p.clock
+		p.allDayD.empty() && p.recallD == nil && !p.clock && !p.offline
 }
 
 // changesRecall sets p to change the recall list when e changed it: any
@@ -136,7 +141,7 @@ func planFor(s Screen, e orders.Event) plan {
 	o := e.Order
 	switch e.Kind {
 	case orders.EventSnapshot:
-		p.snapshot, p.clock = true, true
+		p.snapshot, p.clock, p.offline = true, true, true
 	case orders.EventPlaced, orders.EventRecalled:
 		if s.Shows(o) {
 			p.remove = e.Kind == orders.EventRecalled
@@ -164,7 +169,7 @@ func planFor(s Screen, e orders.Event) plan {
 			}
 		}
 	case orders.EventTick:
-		p.clock = e.NewMinute
+		p.clock, p.offline = e.NewMinute, e.OfflineChanged
 	}
 	if e.Kind != orders.EventSnapshot {
 		p.changesRecall(e)
@@ -214,7 +219,7 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(e.Order.ID)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 176, Col: 52}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 181, Col: 52}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var2)
 			if templ_7745c5c3_Err != nil {
@@ -301,6 +306,12 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
+		if p.offline {
+			templ_7745c5c3_Err = offlineBanner(e.Offline, true).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+		}
 		return nil
 	})
 }
@@ -377,7 +388,7 @@ func removeMessage(id int64) templ.Component {
 		var templ_7745c5c3_Var7 string
 		templ_7745c5c3_Var7, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + TicketID(id) + ".leaving").Resolve(ctx)
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 221, Col: 56}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 229, Col: 56}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var7)
 		if templ_7745c5c3_Err != nil {
@@ -423,7 +434,7 @@ func allDayChanges(d allDayDelta) templ.Component {
 			var templ_7745c5c3_Var9 string
 			templ_7745c5c3_Var9, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + allDayID(name)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 230, Col: 46}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 238, Col: 46}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var9)
 			if templ_7745c5c3_Err != nil {
@@ -490,7 +501,7 @@ func recallChanges(s Screen, d recallDelta) templ.Component {
 			var templ_7745c5c3_Var12 string
 			templ_7745c5c3_Var12, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + recallNoneID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 244, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 252, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var12)
 			if templ_7745c5c3_Err != nil {
@@ -509,7 +520,7 @@ func recallChanges(s Screen, d recallDelta) templ.Component {
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + recallID(id)).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 247, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 255, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var13)
 			if templ_7745c5c3_Err != nil {
@@ -554,7 +565,7 @@ func recallChanges(s Screen, d recallDelta) templ.Component {
 			var templ_7745c5c3_Var15 string
 			templ_7745c5c3_Var15, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + recallListID).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 257, Col: 44}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 265, Col: 44}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var15)
 			if templ_7745c5c3_Err != nil {
@@ -606,7 +617,7 @@ func beforeOrEnd(list, before string, atEnd bool) templ.Component {
 			var templ_7745c5c3_Var17 string
 			templ_7745c5c3_Var17, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + list).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 268, Col: 36}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 276, Col: 36}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var17)
 			if templ_7745c5c3_Err != nil {
@@ -632,7 +643,7 @@ func beforeOrEnd(list, before string, atEnd bool) templ.Component {
 			var templ_7745c5c3_Var18 string
 			templ_7745c5c3_Var18, templ_7745c5c3_Err = templruntime.NewAttributeExpression("#" + before).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 272, Col: 38}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/messages.templ`, Line: 280, Col: 38}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var18)
 			if templ_7745c5c3_Err != nil {

@@ -172,7 +172,7 @@ func TestMessageSnapshot(t *testing.T) {
 				t.Errorf("snapshot ticket <article class=%q hx-swap-oob=%q>", attrOr(k, "class"), attrOr(k, "hx-swap-oob"))
 			}
 		}
-		if got, want := p.oobIDs(), []string{"all-day=true", "recall-list=true", "recall-count=true", "recall-last-form=true", "clock=true", "connection=true"}; !slices.Equal(got, want) {
+		if got, want := p.oobIDs(), []string{"all-day=true", "recall-list=true", "recall-count=true", "recall-last-form=true", "clock=true", "connection=true", "offline=true"}; !slices.Equal(got, want) {
 			t.Errorf("%q: out of band %q, want %q", tc.s.Station, got, want)
 		}
 		banner := p.oobByID("connection")
@@ -568,5 +568,34 @@ func TestConcatenatedMessages(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("concatenated: %d top-level elements, want %d", got, want)
+	}
+}
+
+// TestMessageOffline checks that the offline banner shows and hides with
+// the board: snapshots carry it as the board is, and the tick that says
+// the board went offline or came back carries it too; other ticks do not.
+func TestMessageOffline(t *testing.T) {
+	for _, offline := range []bool{true, false} {
+		snap := event(orders.EventSnapshot, orders.Order{}, railFixture())
+		snap.Offline = offline
+		tick := event(orders.EventTick, orders.Order{}, railFixture())
+		tick.Offline, tick.OfflineChanged = offline, true
+		for name, e := range map[string]orders.Event{"snapshot": snap, "tick": tick} {
+			for _, s := range []Screen{expo, grill, {ViewOnly: true}} {
+				banner := parse(t, Message(s, e)).oobByID("offline")
+				if banner == nil {
+					t.Fatalf("%s on %s (offline %v): no offline banner", name, s.name(), offline)
+				}
+				if hasAttr(banner, "hidden") == offline || attrOr(banner, "data-testid") != "offline" || attrOr(banner, "role") != "status" ||
+					text(banner) != "Kitchen offline: changes paused" {
+					t.Errorf("%s on %s (offline %v): banner hidden %v, %q", name, s.name(), offline, hasAttr(banner, "hidden"), text(banner))
+				}
+			}
+		}
+	}
+	tick := event(orders.EventTick, orders.Order{}, railFixture())
+	tick.Offline, tick.NewMinute = true, true
+	if parse(t, Message(expo, tick)).oobByID("offline") != nil {
+		t.Error("a new minute's tick sends the offline banner, want it only when the board goes offline or back")
 	}
 }

@@ -106,6 +106,16 @@ func TestPage(t *testing.T) {
 	if !hasAttr(banner, "hidden") || attrOr(banner, "role") != "status" || attrOr(banner, "data-testid") != "connection" || text(banner) != "Reconnecting…" {
 		t.Errorf("banner <%s hidden=%v role=%q>%q", banner.Data, hasAttr(banner, "hidden"), attrOr(banner, "role"), text(banner))
 	}
+	// Offline banner: hidden while the board reaches its database, shown
+	// on a page rendered while it cannot.
+	if offline := byID(t, doc, "offline"); !hasAttr(offline, "hidden") || attrOr(offline, "data-testid") != "offline" {
+		t.Errorf("offline banner hidden=%v testid %q, want hidden", hasAttr(offline, "hidden"), attrOr(offline, "data-testid"))
+	}
+	p.Offline = true
+	if offline := byID(t, document(t, Page(p)), "offline"); hasAttr(offline, "hidden") || text(offline) != "Kitchen offline: changes paused" {
+		t.Errorf("offline page: banner hidden=%v %q, want it shown", hasAttr(offline, "hidden"), text(offline))
+	}
+	p.Offline = false
 
 	// Header: store, screen name, screen links.
 	if got := text(onlyTestID(t, doc, "header-store")); got != store {

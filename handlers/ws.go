@@ -172,6 +172,9 @@ func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly
 			// Normal when two screens race: the board's events already
 			// show both screens the truth.
 			s.log.Info("socket action not done", "action", a.name, "id", a.id, "err", err)
+		case errors.Is(err, orders.ErrUnavailable):
+			// Every screen shows the offline banner meanwhile.
+			s.log.Warn("socket action refused: the database is unavailable", "action", a.name, "id", a.id)
 		case err != nil:
 			s.log.Error("socket action failed", "action", a.name, "id", a.id, "err", err)
 		}

@@ -7,6 +7,13 @@
 // survives a crash of the process and a loss of power. The schema is
 // created and brought up to date by Open from the migrations embedded in
 // the package.
+//
+// Every change to an order is one row of the order_history table: an entry
+// of the order's history and, numbered by version, of the rail's log
+// (orders.Entry), holding the order's state as the change left it.
+// Versions count the changes from 1 with no gaps: a write takes the next
+// one inside its transaction, which holds the database's write lock from
+// its start.
 package sqlite
 
 import (
@@ -217,9 +224,10 @@ func findSQL(match []string, placed string) string {
 
 // Insert implements orders.Store. Whatever ID and number o has, it gives
 // o the ID one above the highest and the display number after that
-// order's. It fails for a time that unix nanoseconds cannot hold (before late 1677 or after early 2262; a
-// zero time is stored as "has not happened") and for an item or note that
-// is not valid UTF-8, which JSON could not store exactly.
+// order's. It fails for a time that unix nanoseconds cannot hold (before
+// late 1677 or after early 2262; a zero time is stored as "has not
+// happened") and for an item or note that is not valid UTF-8, which JSON
+// could not store exactly.
 //
 // Looking for an earlier order with the same key or source ID, and writing
 // the order and its first entry, are one transaction that holds the
@@ -338,53 +346,58 @@ func addEntry(ctx context.Context, tx *sql.Tx, e orders.Entry, at any) (uint64, 
 // writing what it did are one transaction that holds the database's write
 // lock from its start, so no other write falls between them. Only the
 // fields that change after an order is placed are written; the entry's
-// order is the order as stored. Like Insert, once begun it is not
-// abandoned when ctx is done, and it refuses times out of range.
+// order is the order as stored. An error of edit is returned as it is,
+// the others begin "sqlite: update ID: ". Like Insert, once begun it is
+// not abandoned when ctx is done, and it refuses times out of range.
 func (s *Store) Update(ctx context.Context, id int64, edit orders.Edit) (orders.Entry, error) {
-	e, err := s.update(ctx, id, edit)
+	e, refused, err := s.update(ctx, id, edit)
+	if refused != nil {
+		return e, refused
+	}
 	if err != nil {
 		return e, fmt.Errorf("sqlite: update %d: %w", id, err)
 	}
 	return e, nil
 }
 
-// update is Update. After an error it returns the order as stored, if it
-// read it.
-func (s *Store) update(ctx context.Context, id int64, edit orders.Edit) (orders.Entry, error) {
+// update is Update, but returns the error of edit apart, as refused.
+// After an error it returns the order as stored, if it read it.
+func (s *Store) update(ctx context.Context, id int64, edit orders.Edit) (e orders.Entry, refused, err error) {
 	if err := ctx.Err(); err != nil {
-		return orders.Entry{}, err
+		return orders.Entry{}, nil, err
 	}
 	ctx = context.WithoutCancel(ctx)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return orders.Entry{}, err
+		return orders.Entry{}, nil, err
 	}
 	defer tx.Rollback() // a no-op after Commit
 	cur, err := scanOrder(tx.QueryRowContext(ctx, getSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return orders.Entry{}, orders.ErrNotFound
+		return orders.Entry{}, nil, orders.ErrNotFound
 	}
 	if err != nil {
-		return orders.Entry{}, err
+		return orders.Entry{}, nil, err
 	}
 	o := cur
 	o.Done, o.ItemsDone = slices.Clone(cur.Done), slices.Clone(cur.ItemsDone)
-	e, err := edit(&o)
-	if err != nil {
-		return orders.Entry{Order: cur}, err
+	if e, err = edit(&o); err != nil {
+		return orders.Entry{Order: cur}, err, nil
 	}
 	if e.Kind == "" {
-		return orders.Entry{Order: cur}, nil
+		return orders.Entry{Order: cur}, nil, nil
 	}
+	// The placed time is not written, so it is not checked.
 	var ts [3]any
+	names := [3]string{"fired", "bumped", "cancelled"}
 	for i, t := range [3]time.Time{o.FiredAt, o.BumpedAt, o.CancelledAt} {
-		if ts[i], err = encodeTime([3]string{"fired", "bumped", "cancelled"}[i], t); err != nil {
-			return orders.Entry{Order: cur}, err
+		if ts[i], err = encodeTime(names[i], t); err != nil {
+			return orders.Entry{Order: cur}, nil, err
 		}
 	}
 	at, err := encodeTime("change", e.Change.At)
 	if err != nil {
-		return orders.Entry{Order: cur}, err
+		return orders.Entry{Order: cur}, nil, err
 	}
 	row := tx.QueryRowContext(ctx, `UPDATE orders
 		SET status = ?, recalled = ?, fired_at = ?, bumped_at = ?, cancelled_at = ?, done_stations = ?,
@@ -394,15 +407,15 @@ func (s *Store) update(ctx context.Context, id int64, edit orders.Edit) (orders.
 		string(o.Status), flag(o.Recalled), ts[0], ts[1], ts[2], encodeDone(o.Done),
 		encodeItemsDone(o.ItemsDone), id)
 	if e.Order, err = scanOrder(row); err != nil {
-		return orders.Entry{Order: cur}, err
+		return orders.Entry{Order: cur}, nil, err
 	}
 	if e.Version, err = addEntry(ctx, tx, e, at); err != nil {
-		return orders.Entry{Order: cur}, err
+		return orders.Entry{Order: cur}, nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return orders.Entry{Order: cur}, fmt.Errorf("commit: %w", err)
+		return orders.Entry{Order: cur}, nil, fmt.Errorf("commit: %w", err)
 	}
-	return e, nil
+	return e, nil, nil
 }
 
 // logColumns are the columns that make the order of a log entry, in the

@@ -352,7 +352,7 @@ func (b *Board) writable() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.offline != nil {
-		return fmt.Errorf("%w: changes are paused until it is back (%v)", ErrUnavailable, b.offline)
+		return fmt.Errorf("changes are paused until it is back: %w", b.offline)
 	}
 	return nil
 }

@@ -98,8 +98,11 @@ func (b *Board) catchUpOrGoOffline(ctx context.Context) {
 
 // setOffline records why the board cannot reach its store (nil: it can)
 // and, when that turns it offline or back online, says so in the log and
-// to every screen with a tick.
+// to every screen with a tick. The reason always wraps ErrUnavailable.
 func (b *Board) setOffline(why error) {
+	if why != nil && !errors.Is(why, ErrUnavailable) {
+		why = fmt.Errorf("%w: %w", ErrUnavailable, why)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	was := b.offline != nil

@@ -103,8 +103,10 @@ type DemoConfig struct {
 
 // Demo runs a Socket Burger service as cfg says, placing orders on p until
 // ctx is done or cfg.Orders have been placed. It returns nil then, or the
-// first error from p. Its changes are made as the actor "demo" (see
-// WithActor) unless ctx names another.
+// first error from p other than ErrUnavailable: while the store is away,
+// the orders it would have placed are skipped, and it goes on once the
+// store is back. Its changes are made as the actor "demo" (see WithActor)
+// unless ctx names another.
 func (g *Generator) Demo(ctx context.Context, p Placer, cfg DemoConfig) error {
 	if ActorFrom(ctx) == "" {
 		ctx = WithActor(ctx, "demo")
@@ -114,25 +116,30 @@ func (g *Generator) Demo(ctx context.Context, p Placer, cfg DemoConfig) error {
 	}
 	t := time.NewTimer(g.Interval(cfg.Every))
 	defer t.Stop()
-	for placed := 0; cfg.Orders == 0 || placed < cfg.Orders; placed++ {
+	for placed := 0; cfg.Orders == 0 || placed < cfg.Orders; {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
 		}
 		if _, _, err := p.Place(ctx, g.Order()); err != nil {
-			if ctx.Err() != nil {
+			switch {
+			case ctx.Err() != nil:
 				return nil
+			case errors.Is(err, ErrUnavailable):
+				t.Reset(g.Interval(cfg.Every))
+				continue
 			}
 			return err
 		}
+		placed++
 		if open := p.Open(); cfg.MaxOpen > 0 && len(open) > cfg.MaxOpen {
 			// The oldest, by when they were placed, not by rail order,
 			// which puts rush tickets first.
 			slices.SortFunc(open, func(a, b Order) int { return cmp.Compare(a.ID, b.ID) })
 			for _, o := range open[:len(open)-cfg.MaxOpen] {
 				// Someone may have bumped or voided it first; that is fine.
-				if _, err := p.Bump(ctx, o.ID); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) {
+				if _, err := p.Bump(ctx, o.ID); err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrConflict) && !errors.Is(err, ErrUnavailable) {
 					return err
 				}
 			}

@@ -2,6 +2,7 @@ package orders_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -170,3 +171,32 @@ func TestDemoStopsAfterItsOrders(t *testing.T) {
 }
 
 func lastWord(s string) string { f := strings.Fields(s); return f[len(f)-1] }
+
+// awayPlacer is a board whose first away calls to Place fail as they do
+// while the database is away.
+type awayPlacer struct {
+	*orders.Board
+	away int
+}
+
+func (p *awayPlacer) Place(ctx context.Context, n orders.NewOrder) (orders.Order, bool, error) {
+	if p.away > 0 {
+		p.away--
+		return orders.Order{}, false, fmt.Errorf("place: %w", orders.ErrUnavailable)
+	}
+	return p.Board.Place(ctx, n)
+}
+
+// TestDemoWaitsOutTheDatabase checks that the demo skips the orders it
+// cannot place while the database is away and goes on once it is back.
+func TestDemoWaitsOutTheDatabase(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := &awayPlacer{Board: orders.NewBoard(orders.BoardConfig{}), away: 3}
+		if err := seeded(3).Demo(t.Context(), p, orders.DemoConfig{Every: time.Second, Orders: 4}); err != nil {
+			t.Fatalf("demo: %v, want it to wait the database out", err)
+		}
+		if n := len(p.Open()); n != 4 || p.away != 0 {
+			t.Errorf("%d orders placed after %d refusals left, want 4 after none", n, p.away)
+		}
+	})
+}

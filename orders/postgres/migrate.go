@@ -1,0 +1,162 @@
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// migrationsFS holds the schema migrations, one SQL file each, named by
+// version: 0001_rail.sql, 0002_....sql. A migration is never edited once it
+// has shipped; a change to the schema is a new file.
+//
+//go:embed migrations/*.sql
+var migrationsFS embed.FS
+
+// migrateLock is the key of the session-level advisory lock that a store
+// holds while it migrates, so that of several processes that open one
+// database at once, one migrates and the others wait and find it done.
+// Advisory locks belong to a database, so other databases of the same
+// server do not wait.
+const migrateLock int64 = 0x7261696c_6d696772 // "railmigr"
+
+// migrationFiles returns the folder of embedded migrations.
+func migrationFiles() fs.FS {
+	sub, err := fs.Sub(migrationsFS, "migrations")
+	if err != nil {
+		panic(err) // the folder is embedded, so it is there
+	}
+	return sub
+}
+
+// migration is one file of migrations.
+type migration struct {
+	version int64 // the number the file name starts with
+	name    string
+	sql     string
+}
+
+// readMigrations returns the migrations in fsys by version, which must
+// follow the order of the file names, each greater than the one before.
+func readMigrations(fsys fs.FS) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("read migrations: %w", err)
+	}
+	var out []migration
+	for _, e := range entries {
+		if e.IsDir() || path.Ext(e.Name()) != ".sql" {
+			continue
+		}
+		prefix, _, found := strings.Cut(e.Name(), "_")
+		v, err := strconv.ParseInt(prefix, 10, 64)
+		if !found || err != nil || v < 1 {
+			return nil, fmt.Errorf("migration %s: the name must be a version number from 1, '_' and a name", e.Name())
+		}
+		if n := len(out); n > 0 && v <= out[n-1].version {
+			return nil, fmt.Errorf("migration %s: version %d does not follow %s", e.Name(), v, out[n-1].name)
+		}
+		b, err := fs.ReadFile(fsys, e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: %w", e.Name(), err)
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	return out, nil
+}
+
+// migrate applies the migrations in fsys that the database has not had,
+// in order, each in its own transaction, and returns the versions it
+// applied. It holds migrateLock meanwhile, on conn. It refuses a database
+// that has had a migration this program does not know, which a newer
+// program wrote.
+func migrate(ctx context.Context, conn *pgx.Conn, fsys fs.FS) (applied []int64, err error) {
+	ms, err := readMigrations(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
+		return nil, fmt.Errorf("lock for migrations: %w", err)
+	}
+	defer func() {
+		_, uerr := conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLock)
+		if uerr != nil && err == nil {
+			err = fmt.Errorf("unlock after migrations: %w", uerr)
+		}
+	}()
+	_, err = conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    bigint      PRIMARY KEY,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`)
+	if err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
+	}
+	done, err := appliedVersions(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	var known int64
+	if len(ms) > 0 {
+		known = ms[len(ms)-1].version
+	}
+	for v := range done {
+		if v > known {
+			return nil, fmt.Errorf("the database has schema version %d; this program knows versions up to %d", v, known)
+		}
+	}
+	for _, m := range ms {
+		if done[m.version] {
+			continue
+		}
+		if err := applyMigration(ctx, conn, m); err != nil {
+			return applied, err
+		}
+		applied = append(applied, m.version)
+	}
+	return applied, nil
+}
+
+// appliedVersions returns the versions of the migrations the database has
+// had.
+func appliedVersions(ctx context.Context, conn *pgx.Conn) (map[int64]bool, error) {
+	rows, err := conn.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	done := make(map[int64]bool, len(versions))
+	for _, v := range versions {
+		done[v] = true
+	}
+	return done, nil
+}
+
+// applyMigration applies m and records it, in one transaction.
+func applyMigration(ctx context.Context, conn *pgx.Conn, m migration) error {
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
+	// Without arguments, Exec sends the file as one simple query, which
+	// may hold several statements.
+	if _, err := tx.Exec(ctx, m.sql); err != nil {
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
+		return fmt.Errorf("migration %s: %w", m.name, err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("migration %s: commit: %w", m.name, err)
+	}
+	return nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,12 +36,33 @@ func binary(t *testing.T) string {
 type process struct {
 	cmd *exec.Cmd
 	url string
+	log *syncBuffer // what it wrote to stderr
+}
+
+// syncBuffer is a buffer that one goroutine writes while others read it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Stderr = t.Output()
+	log := &syncBuffer{}
+	cmd.Stderr = io.MultiWriter(t.Output(), log)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +87,7 @@ func startProcess(t *testing.T, bin string, args ...string) *process {
 		if m == nil {
 			t.Fatalf("first line %q", l)
 		}
-		return &process{cmd: cmd, url: m[1]}
+		return &process{cmd: cmd, url: m[1], log: log}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the server printed no listening line within 20 s")
 	}

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	web [-addr :8080] [-db ticketrail.db] [-api-token T] [-pairing remote|all|off] [-host NAME]...
+//	web [-addr :8080] [-db ticketrail.db|postgres://user@host:port/db] [-api-token T] [-pairing remote|all|off] [-host NAME]...
 //	    [-allow-origin HOST]... [-max-screens 15000] [-warn-after 5m] [-late-after 8m]
 //	    [-demo=true] [-demo-every 4s] [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
 //
@@ -33,7 +33,6 @@ import (
 
 	"github.com/ticketrail/ticketrail/handlers"
 	"github.com/ticketrail/ticketrail/orders"
-	"github.com/ticketrail/ticketrail/orders/sqlite"
 )
 
 func main() {
@@ -89,7 +88,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 			return nil
 		})
 	fs.IntVar(&c.screenCap, "max-screens", handlers.DefaultMaxScreens, "most `sockets` (screens) open at once; negative: no cap")
-	fs.StringVar(&c.db, "db", DefaultDB, "SQLite database `file` for orders; :memory: keeps nothing")
+	c.db = DefaultDB
+	if v := getenv("RAIL_DB"); v != "" {
+		c.db = v
+	}
+	fs.StringVar(&c.db, "db", c.db, "where orders are kept (default $RAIL_DB, else "+DefaultDB+"): an SQLite `file` (:memory: keeps nothing), or a postgres://user@host:port/db URL that several instances share")
 	fs.StringVar(&c.apiToken, "api-token", getenv("RAIL_API_TOKEN"),
 		"bearer `token` the order API requires (default $RAIL_API_TOKEN); without one the API answers this machine only")
 	c.pairing = handlers.PairRemote
@@ -128,8 +131,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 // run starts the server and blocks until ctx is done or a signal arrives.
-// getenv reads RAIL_LOG_LEVEL (debug, info, warn or error; default info)
-// and RAIL_API_TOKEN (the default of -api-token).
+// getenv reads RAIL_LOG_LEVEL (debug, info, warn or error; default info),
+// RAIL_API_TOKEN (the default of -api-token) and RAIL_DB (the default of
+// -db).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -150,16 +154,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logHandler := slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})
 	log := slog.New(logHandler)
 
-	store, err := sqlite.Open(ctx, cfg.db)
+	store, err := openStore(ctx, cfg.db)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	board, err := orders.OpenBoard(ctx, store, orders.BoardConfig{})
+	board, err := orders.OpenBoard(ctx, store, orders.BoardConfig{Logger: log})
 	if err != nil {
 		return err
 	}
-	log.Info("orders loaded", "db", cfg.db, "open", len(board.Open()))
+	log.Info("orders loaded", "db", redactDB(cfg.db), "open", len(board.Open()), "version", board.Version())
 	h := handlers.New(handlers.Options{
 		Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken,
 		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter, OriginPatterns: cfg.origins,
@@ -188,13 +192,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The header's clock and the recall list's expiry move with a tick a
 	// second; tickets' ages run in the page and need none.
 	background.Go(func() { board.Ticker(demoCtx, time.Second) })
+	// On a database that other instances share, the board follows
+	// their changes too; on a file of its own, this returns at once.
+	background.Go(func() { board.Follow(demoCtx) })
 	if cfg.demo {
 		gen := orders.NewGenerator(rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())))
-		background.Go(func() {
-			if err := gen.Demo(demoCtx, board, orders.DemoConfig{Every: cfg.demoEvery, MaxOpen: cfg.demoMax, Orders: cfg.demoCount}); err != nil {
-				log.Error("demo stopped", "err", err)
-			}
-		})
+		demo := orders.DemoConfig{Every: cfg.demoEvery, MaxOpen: cfg.demoMax, Orders: cfg.demoCount}
+		background.Go(func() { runDemo(demoCtx, board, store, gen, demo, log) })
 		log.Info("demo orders on", "every", cfg.demoEvery)
 	}
 

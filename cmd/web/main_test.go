@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -12,6 +14,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/ticketrail/ticketrail/orders"
 )
 
 // server is the real server, started through run.
@@ -111,6 +115,49 @@ func TestParseFlags(t *testing.T) {
 	cfg, _ = parseFlags([]string{"web"}, func(k string) string { return map[string]string{"RAIL_API_TOKEN": "tok"}[k] }, io.Discard)
 	if cfg.apiToken != "tok" {
 		t.Errorf("RAIL_API_TOKEN gave token %q", cfg.apiToken)
+	}
+	pg := "postgres://rail@db.internal:5432/rail?sslmode=disable"
+	env := func(k string) string { return map[string]string{"RAIL_DB": pg}[k] }
+	if cfg, _ = parseFlags([]string{"web"}, env, io.Discard); cfg.db != pg {
+		t.Errorf("RAIL_DB gave -db %q", cfg.db)
+	}
+	if cfg, _ = parseFlags([]string{"web", "-db", "kitchen.db"}, env, io.Discard); cfg.db != "kitchen.db" {
+		t.Errorf("-db kitchen.db with RAIL_DB set gave %q: the flag wins", cfg.db)
+	}
+}
+
+// TestDBNames checks which -db values name PostgreSQL and that the log
+// never shows a password.
+func TestDBNames(t *testing.T) {
+	for db, pg := range map[string]bool{
+		"ticketrail.db":                    false,
+		":memory:":                         false,
+		"postgres.db":                      false,
+		"postgres://rail@localhost/rail":   true,
+		"postgresql://rail@localhost/rail": true,
+	} {
+		if got := isPostgresURL(db); got != pg {
+			t.Errorf("isPostgresURL(%q) = %v, want %v", db, got, pg)
+		}
+	}
+	if got := redactDB("postgres://rail:s3cret@db:5432/rail?sslmode=disable"); strings.Contains(got, "s3cret") || !strings.Contains(got, "db:5432/rail") {
+		t.Errorf("redactDB = %q", got)
+	}
+}
+
+// TestRunRefusesUnreachableDatabase checks that a server whose PostgreSQL
+// database does not answer says so and does not start.
+func TestRunRefusesUnreachableDatabase(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	err = run(t.Context(), []string{"web", "-db", "postgres://rail@" + addr + "/rail?sslmode=disable&connect_timeout=5", "-addr", "127.0.0.1:0"},
+		func(string) string { return "" }, io.Discard, io.Discard)
+	if !errors.Is(err, orders.ErrUnavailable) {
+		t.Errorf("run on a database that does not answer: %v, want an error wrapping ErrUnavailable", err)
 	}
 }
 

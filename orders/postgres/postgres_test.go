@@ -191,6 +191,21 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
+// TestOpenMissingDatabase checks that a database that is not there is a
+// mistake to fix, not a server to wait for.
+func TestOpenMissingDatabase(t *testing.T) {
+	t.Parallel()
+	c := pgtest.Start(t)
+	s, err := postgres.Open(t.Context(), c.URL("not_there"))
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a database that is not there succeeded")
+	}
+	if errors.Is(err, orders.ErrUnavailable) || !strings.Contains(err.Error(), "not_there") {
+		t.Errorf("Open of a database that is not there = %v; want an error naming it, not ErrUnavailable", err)
+	}
+}
+
 // TestWatch checks that a store hears of the changes that another store on
 // the same database commits, in order.
 func TestWatch(t *testing.T) {

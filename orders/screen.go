@@ -64,3 +64,18 @@ func (s Screen) Validate() error {
 	}
 	return nil
 }
+
+// Pairing is a browser waiting to become a screen: the code it shows,
+// which an operator approves, and the SHA-256 of the secret it holds. The
+// store keeps it so that any instance of the server can show the code,
+// approve it and let the browser know: once approved, the browser's
+// secret is the new screen's token (Screen.TokenHash is TokenHash).
+type Pairing struct {
+	// Code is what the browser shows and the operator types, such as
+	// "K7PQ3X".
+	Code string
+	// TokenHash is the SHA-256 of the browser's secret.
+	TokenHash []byte
+	// Created is when the browser asked.
+	Created time.Time
+}

@@ -88,6 +88,22 @@ type Store interface {
 	// ErrNotFound.
 	TouchScreen(ctx context.Context, id int64, at time.Time) error
 
+	// AddPairing records a browser waiting to be paired. It first forgets
+	// the pairings created before since (expired) and, beyond max, the
+	// oldest ones, so that at most max wait. It returns an error wrapping
+	// ErrConflict, adding nothing, when another pairing created at or
+	// after since has p's code or p's token hash.
+	AddPairing(ctx context.Context, p Pairing, since time.Time, max int) error
+	// PairingByCode returns the pairing with the given code created at or
+	// after since, or ErrNotFound.
+	PairingByCode(ctx context.Context, code string, since time.Time) (Pairing, error)
+	// PairingByToken returns the pairing whose TokenHash is hash created
+	// at or after since, or ErrNotFound.
+	PairingByToken(ctx context.Context, hash []byte, since time.Time) (Pairing, error)
+	// DeletePairing forgets the pairing with the given code; forgetting
+	// one that is not there is not an error.
+	DeletePairing(ctx context.Context, code string) error
+
 	// Ready returns nil when the store can take writes, or why it cannot
 	// (a read-only database, a lock held by another process, a full
 	// disk). It is cheap enough to ask every few seconds.
@@ -127,6 +143,7 @@ type MemoryStore struct {
 	screens    map[int64]Screen
 	lastScreen int64
 	log        []Entry // log[v-1] is version v
+	pairings   []Pairing
 	// notReady, if not nil, is what Ready answers (see SetReady).
 	notReady error
 }
@@ -378,6 +395,57 @@ func (m *MemoryStore) TouchScreen(ctx context.Context, id int64, at time.Time) e
 	}
 	s.LastSeen = at
 	m.screens[id] = s
+	return nil
+}
+
+// AddPairing implements Store.
+func (m *MemoryStore) AddPairing(ctx context.Context, p Pairing, since time.Time, max int) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pairings = slices.DeleteFunc(m.pairings, func(q Pairing) bool { return q.Created.Before(since) })
+	for _, q := range m.pairings {
+		if q.Code == p.Code || bytes.Equal(q.TokenHash, p.TokenHash) {
+			return fmt.Errorf("memory store: add pairing: code or token hash taken: %w", ErrConflict)
+		}
+	}
+	slices.SortStableFunc(m.pairings, func(a, b Pairing) int { return a.Created.Compare(b.Created) })
+	if n := len(m.pairings) - max + 1; n > 0 {
+		m.pairings = slices.Delete(m.pairings, 0, min(n, len(m.pairings)))
+	}
+	p.TokenHash = slices.Clone(p.TokenHash)
+	m.pairings = append(m.pairings, p)
+	return nil
+}
+
+// PairingByCode implements Store.
+func (m *MemoryStore) PairingByCode(ctx context.Context, code string, since time.Time) (Pairing, error) {
+	return m.pairing("code", func(p Pairing) bool { return p.Code == code }, since)
+}
+
+// PairingByToken implements Store.
+func (m *MemoryStore) PairingByToken(ctx context.Context, hash []byte, since time.Time) (Pairing, error) {
+	return m.pairing("token", func(p Pairing) bool { return len(hash) > 0 && bytes.Equal(p.TokenHash, hash) }, since)
+}
+
+// pairing returns the pairing created at or after since for which match
+// holds; by names the lookup in the error.
+func (m *MemoryStore) pairing(by string, match func(Pairing) bool, since time.Time) (Pairing, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, p := range m.pairings {
+		if match(p) && !p.Created.Before(since) {
+			p.TokenHash = slices.Clone(p.TokenHash)
+			return p, nil
+		}
+	}
+	return Pairing{}, fmt.Errorf("memory store: pairing by %s: %w", by, ErrNotFound)
+}
+
+// DeletePairing implements Store.
+func (m *MemoryStore) DeletePairing(ctx context.Context, code string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.pairings = slices.DeleteFunc(m.pairings, func(p Pairing) bool { return p.Code == code })
 	return nil
 }
 

@@ -72,6 +72,7 @@ func Run(t *testing.T, h Harness) {
 		{"Ready", testReady},
 		{"Screens", testScreens},
 		{"AddScreenInvalid", testAddScreenInvalid},
+		{"Pairings", testPairings},
 		{"BoardHistory", testBoardHistory},
 		{"Reopen", testReopen},
 		{"ReopenBoard", testReopenBoard},

@@ -14,8 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/ticketrail/ticketrail/orders"
 	"github.com/ticketrail/ticketrail/views"
 )
@@ -25,8 +23,10 @@ const (
 	DefaultStore        = "Socket Burger"
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultPingEvery    = 30 * time.Second
-	DefaultWarnAfter    = views.DefaultWarnAfter
-	DefaultLateAfter    = views.DefaultLateAfter
+	// DefaultRevokedCheckEvery is Options.RevokedCheckEvery's default.
+	DefaultRevokedCheckEvery = 10 * time.Second
+	DefaultWarnAfter         = views.DefaultWarnAfter
+	DefaultLateAfter         = views.DefaultLateAfter
 	// MaxMessageBytes is the largest message a screen may send; a larger
 	// one closes that socket with 1009 (message too big).
 	MaxMessageBytes = 4 << 10
@@ -74,6 +74,13 @@ type Options struct {
 	// vanished without closing are noticed: one whose pong has not come
 	// by the next ping is dropped.
 	PingEvery time.Duration
+	// RevokedCheckEvery is how often, while paired screens have sockets
+	// open, the handler asks the store which screens are still paired,
+	// and closes (with 4001) the sockets of a screen revoked elsewhere,
+	// such as through another instance on a shared database. A revoke
+	// through this handler closes them at once. Default
+	// DefaultRevokedCheckEvery.
+	RevokedCheckEvery time.Duration
 	// Limits bounds the actions a socket may send, the sockets open in all
 	// and per client address, and the API requests per client address.
 	// Its zero value picks the defaults (see Limits).
@@ -114,6 +121,9 @@ func New(opts Options) *Handler {
 	if opts.PingEvery <= 0 {
 		opts.PingEvery = DefaultPingEvery
 	}
+	if opts.RevokedCheckEvery <= 0 {
+		opts.RevokedCheckEvery = DefaultRevokedCheckEvery
+	}
 	if opts.WarnAfter <= 0 {
 		opts.WarnAfter = DefaultWarnAfter
 	}
@@ -134,8 +144,8 @@ func New(opts Options) *Handler {
 		origins: og,
 		door:    newDoor(opts, og),
 		look:    look{store: opts.Store, warnAfter: opts.WarnAfter, lateAfter: opts.LateAfter},
-		pairing: newPairings(opts.Board.Now),
-		sockets: &socketSet{conns: make(map[*websocket.Conn]socketEntry)},
+		pairing: newPairings(opts.Board.Now, opts.Board.Store()),
+		sockets: newSocketSet(opts.Board.Store(), opts.RevokedCheckEvery, opts.Logger),
 	}
 	for _, st := range append([]orders.Station{""}, orders.Stations()...) {
 		for _, viewOnly := range []bool{false, true} {

@@ -76,15 +76,19 @@ func writePage(w http.ResponseWriter, r *http.Request, log *slog.Logger, c templ
 // writePairingPage shows a browser that is not a screen its pairing code,
 // the same one on every reload until it expires or is approved.
 func writePairingPage(w http.ResponseWriter, r *http.Request, ps *pairings, lk look, log *slog.Logger) {
-	id := ""
+	secret := ""
 	if c, err := r.Cookie(pairingCookie); err == nil {
-		id = c.Value
+		secret = c.Value
 	}
-	p := ps.start(id)
+	secret, code, err := ps.start(r.Context(), secret)
+	if err != nil {
+		writeError(w, r, log, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{
-		Name: pairingCookie, Value: p.id, Path: "/", MaxAge: int(PairingTTL / time.Second),
+		Name: pairingCookie, Value: secret, Path: "/", MaxAge: int(PairingTTL / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 	})
 	w.Header().Set("Cache-Control", "no-store")
-	writePage(w, r, log, views.PairingPage(lk.frame("Pair this screen"), showCode(p.code)))
+	writePage(w, r, log, views.PairingPage(lk.frame("Pair this screen"), showCode(code)))
 }

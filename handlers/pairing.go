@@ -10,20 +10,21 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ticketrail/ticketrail/orders"
 )
 
 // How pairing works: a browser that is not a screen gets a pairing page
-// with a short code and a cookie naming its request. An operator approves
-// the code (POST /api/screens, or the Screens page of a kitchen screen);
-// the server then adds the screen to the store with the hash of a new
-// secret, and the waiting page, which asks every second, receives the
-// secret in an HttpOnly cookie and reloads into the rail.
+// with a short code and an HttpOnly cookie holding a new secret; the store
+// keeps the code with the secret's SHA-256 (orders.Pairing), so that every
+// instance of the server knows it. An operator approves the code (POST
+// /api/screens, or the Screens page of a kitchen screen); the server then
+// adds the screen to the store with that hash as its token. The waiting
+// page, which asks every second, finds its secret is a screen's token now,
+// receives it as the screen's cookie and reloads into the rail.
 const (
-	// pairingCookie names a waiting browser's request.
+	// pairingCookie holds a waiting browser's secret.
 	pairingCookie = "ticketrail_pairing"
 	// PairingTTL is how long a pairing code stays valid.
 	PairingTTL = 15 * time.Minute
@@ -41,115 +42,59 @@ const (
 // errNoSuchCode is an approval for a code no browser is waiting with.
 var errNoSuchCode = errors.New("no browser is waiting with that code (codes last 15 minutes; reload the screen for a new one)")
 
-// pairings are the browsers waiting to be paired.
+// pairings are the browsers waiting to be paired, kept in a store.
 type pairings struct {
-	now func() time.Time
-
-	mu     sync.Mutex
-	byID   map[string]*pending
-	byCode map[string]*pending
+	now   func() time.Time
+	store orders.Store
 }
 
-// pending is one waiting browser.
-type pending struct {
-	id, code string
-	created  time.Time
-	// secret is set once the code is approved: the credential the
-	// browser collects.
-	secret string
-	// reserved is set while an approval adds the screen.
-	reserved bool
+func newPairings(now func() time.Time, store orders.Store) *pairings {
+	return &pairings{now: now, store: store}
 }
 
-func newPairings(now func() time.Time) *pairings {
-	return &pairings{now: now, byID: make(map[string]*pending), byCode: make(map[string]*pending)}
+// since is the oldest a pairing may be and still count.
+func (ps *pairings) since() time.Time { return ps.now().Add(-PairingTTL) }
+
+// hashOf is the SHA-256 of a secret, as the store keeps it.
+func hashOf(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
 }
 
-// start returns the request of the browser whose pairing cookie holds id,
-// or a new one.
-func (ps *pairings) start(id string) *pending {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	ps.expire()
-	if p, ok := ps.byID[id]; ok {
-		return p
-	}
-	if len(ps.byID) >= maxPending {
-		var oldest *pending
-		for _, p := range ps.byID {
-			if oldest == nil || p.created.Before(oldest.created) {
-				oldest = p
-			}
+// start returns the secret and code of the browser whose pairing cookie
+// holds secret, or a new secret and code.
+func (ps *pairings) start(ctx context.Context, secret string) (string, string, error) {
+	if secret != "" {
+		p, err := ps.store.PairingByToken(ctx, hashOf(secret), ps.since())
+		if err == nil {
+			return secret, p.Code, nil
 		}
-		ps.remove(oldest)
-	}
-	p := &pending{id: randomToken(18), created: ps.now()}
-	for p.code == "" || ps.byCode[p.code] != nil {
-		p.code = randomCode()
-	}
-	ps.byID[p.id], ps.byCode[p.code] = p, p
-	return p
-}
-
-// reserve marks the request with the given code as being approved, so
-// that no second approval takes it.
-func (ps *pairings) reserve(code string) (*pending, error) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	ps.expire()
-	p, ok := ps.byCode[normalizeCode(code)]
-	if !ok || p.reserved || p.secret != "" {
-		return nil, errNoSuchCode
-	}
-	p.reserved = true
-	return p, nil
-}
-
-// release ends a reservation that did not become a screen.
-func (ps *pairings) release(p *pending) {
-	ps.mu.Lock()
-	p.reserved = false
-	ps.mu.Unlock()
-}
-
-// approve hands the reserved request its screen's secret.
-func (ps *pairings) approve(p *pending, secret string) {
-	ps.mu.Lock()
-	p.secret = secret
-	ps.mu.Unlock()
-}
-
-// collect returns the secret of the approved request of the browser whose
-// cookie holds id, and forgets the request; waiting reports whether it is
-// still waiting instead.
-func (ps *pairings) collect(id string) (secret string, waiting bool) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	ps.expire()
-	p, ok := ps.byID[id]
-	if !ok {
-		return "", false
-	}
-	if p.secret == "" {
-		return "", true
-	}
-	ps.remove(p)
-	return p.secret, false
-}
-
-// expire forgets the requests older than PairingTTL. The caller holds mu.
-func (ps *pairings) expire() {
-	cutoff := ps.now().Add(-PairingTTL)
-	for _, p := range ps.byID {
-		if p.created.Before(cutoff) && !p.reserved {
-			ps.remove(p)
+		if !errors.Is(err, orders.ErrNotFound) {
+			return "", "", fmt.Errorf("pairing: %w", err)
 		}
 	}
+	secret = randomToken(32)
+	for range 5 {
+		code := randomCode()
+		err := ps.store.AddPairing(ctx, orders.Pairing{Code: code, TokenHash: hashOf(secret), Created: ps.now()}, ps.since(), maxPending)
+		if err == nil {
+			return secret, code, nil
+		}
+		if !errors.Is(err, orders.ErrConflict) {
+			return "", "", fmt.Errorf("pairing: %w", err)
+		}
+	}
+	return "", "", errors.New("pairing: no free code after 5 tries")
 }
 
-func (ps *pairings) remove(p *pending) {
-	delete(ps.byID, p.id)
-	delete(ps.byCode, p.code)
+// waiting reports whether the browser whose cookie holds secret still
+// waits: its code has not expired.
+func (ps *pairings) waiting(ctx context.Context, secret string) (bool, error) {
+	_, err := ps.store.PairingByToken(ctx, hashOf(secret), ps.since())
+	if errors.Is(err, orders.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // randomCode is a new pairing code, e.g. "K7PQ3X".
@@ -211,29 +156,35 @@ func pair(ctx context.Context, board *orders.Board, ps *pairings, log *slog.Logg
 	case st != "" && !st.Valid():
 		return orders.Screen{}, &orders.FieldError{Field: "station", Problem: "must be grill, fry or shake, or none for the expo"}
 	}
-	p, err := ps.reserve(req.Code)
-	if err != nil {
-		return orders.Screen{}, err
+	p, err := ps.store.PairingByCode(ctx, normalizeCode(req.Code), ps.since())
+	if errors.Is(err, orders.ErrNotFound) {
+		return orders.Screen{}, errNoSuchCode
 	}
-	secret := randomToken(32)
-	sum := sha256.Sum256([]byte(secret))
-	s, err := board.Store().AddScreen(ctx, orders.Screen{
-		Name: strings.TrimSpace(req.Name), Role: role, Station: st, TokenHash: sum[:], PairedAt: board.Now(),
-	})
 	if err != nil {
-		ps.release(p)
 		return orders.Screen{}, fmt.Errorf("pair screen: %w", err)
 	}
-	ps.approve(p, secret)
+	s, err := board.Store().AddScreen(ctx, orders.Screen{
+		Name: strings.TrimSpace(req.Name), Role: role, Station: st, TokenHash: p.TokenHash, PairedAt: board.Now(),
+	})
+	if errors.Is(err, orders.ErrConflict) {
+		return orders.Screen{}, errNoSuchCode // approved already
+	}
+	if err != nil {
+		return orders.Screen{}, fmt.Errorf("pair screen: %w", err)
+	}
+	if err := ps.store.DeletePairing(ctx, p.Code); err != nil {
+		// The screen is paired; the code only lingers until it expires.
+		log.Warn("pairing code not forgotten", "screen", s.ID, "err", err)
+	}
 	log.Info("screen paired", "screen", s.ID, "name", s.Name, "role", s.Role)
 	return s, nil
 }
 
 // handlePairingPoll answers the waiting pairing page, which asks every
-// second: 204 while it waits; once its code is approved, the screen's
-// cookie and HX-Refresh, so that the page reloads into the rail;
-// HX-Refresh too when its request expired (the reload brings a new code)
-// or it is a screen already.
+// second: 204 while it waits (or the store cannot say); once its code is
+// approved, the screen's cookie and HX-Refresh, so that the page reloads
+// into the rail; HX-Refresh too when its request expired (the reload
+// brings a new code) or it is a screen already.
 func handlePairingPoll(d *door, ps *pairings) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
@@ -246,17 +197,22 @@ func handlePairingPoll(d *door, ps *pairings) http.Handler {
 			w.Header().Set("HX-Refresh", "true")
 			return
 		}
-		secret, waiting := ps.collect(c.Value)
-		switch {
-		case waiting:
-			w.WriteHeader(http.StatusNoContent)
-			return
-		case secret != "":
+		switch _, err := ps.store.ScreenByToken(r.Context(), hashOf(c.Value)); {
+		case err == nil:
+			// Approved: the secret is the screen's token now.
 			http.SetCookie(w, &http.Cookie{
-				Name: screenCookie, Value: secret, Path: "/", MaxAge: int(screenCookieAge / time.Second),
+				Name: screenCookie, Value: c.Value, Path: "/", MaxAge: int(screenCookieAge / time.Second),
 				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil,
 			})
 			http.SetCookie(w, &http.Cookie{Name: pairingCookie, Path: "/", MaxAge: -1})
+		case !errors.Is(err, orders.ErrNotFound):
+			w.WriteHeader(http.StatusNoContent) // the store is away: ask again
+			return
+		default:
+			if waiting, err := ps.waiting(r.Context(), c.Value); waiting || err != nil {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
 		}
 		w.Header().Set("HX-Refresh", "true")
 	})

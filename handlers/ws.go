@@ -198,10 +198,23 @@ func expectedClose(err error) bool {
 // socketSet is the open sockets: Close closes them all, and revoking a
 // screen closes that screen's.
 type socketSet struct {
-	mu      sync.Mutex
-	closing bool
-	conns   map[*websocket.Conn]socketEntry
-	wg      sync.WaitGroup
+	// store keeps the paired screens; every checkEvery, while sockets of
+	// paired screens are open, the set closes those whose screen is no
+	// longer paired, revoked through another instance of the server.
+	store      orders.Store
+	checkEvery time.Duration
+	log        *slog.Logger
+
+	mu       sync.Mutex
+	closing  bool
+	checking bool // the check runs
+	conns    map[*websocket.Conn]socketEntry
+	wg       sync.WaitGroup
+}
+
+// newSocketSet returns an empty set whose paired screens are in store.
+func newSocketSet(store orders.Store, checkEvery time.Duration, log *slog.Logger) *socketSet {
+	return &socketSet{store: store, checkEvery: checkEvery, log: log, conns: make(map[*websocket.Conn]socketEntry)}
 }
 
 // socketEntry is what a socketSet keeps of an open socket.
@@ -251,7 +264,48 @@ func (ss *socketSet) track(c *websocket.Conn, drop context.CancelFunc, screen in
 	}
 	ss.conns[c] = socketEntry{drop, screen}
 	ss.wg.Add(1)
+	if screen != 0 && !ss.checking {
+		ss.checking = true
+		go ss.checkRevoked()
+	}
 	return true
+}
+
+// checkRevoked closes, every checkEvery, the sockets of screens that are
+// no longer paired, until no socket of a paired screen is open.
+func (ss *socketSet) checkRevoked() {
+	t := time.NewTicker(ss.checkEvery)
+	defer t.Stop()
+	for range t.C {
+		ss.mu.Lock()
+		open := make(map[int64][]*websocket.Conn)
+		for c, e := range ss.conns {
+			if e.screen != 0 {
+				open[e.screen] = append(open[e.screen], c)
+			}
+		}
+		if len(open) == 0 || ss.closing {
+			ss.checking = false
+			ss.mu.Unlock()
+			return
+		}
+		ss.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), ss.checkEvery)
+		paired, err := ss.store.Screens(ctx)
+		cancel()
+		if err != nil {
+			continue // the store is away: the next check will tell
+		}
+		for _, sc := range paired {
+			delete(open, sc.ID)
+		}
+		for id, conns := range open {
+			ss.log.Info("screen revoked elsewhere: its sockets close", "screen", id, "sockets", len(conns))
+			for _, c := range conns {
+				go c.Close(StatusRevoked, "screen revoked")
+			}
+		}
+	}
 }
 
 func (ss *socketSet) untrack(c *websocket.Conn) {

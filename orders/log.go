@@ -56,9 +56,12 @@ func (e *PriorError) Error() string {
 }
 
 // ErrUnavailable means the store cannot be reached (a database server that
-// is down or restarting): nothing was written, and the same request may
-// succeed a little later. The HTTP API answers it with 503 and
-// Retry-After.
+// is down or restarting) and the same request may succeed a little later.
+// Nothing was written, unless the error says that the connection was lost
+// while a commit was under way and the store could not learn its outcome:
+// then a retry is safe for what is idempotent (an order placed with its
+// idempotency key, a bump or a void, which change nothing the second
+// time). The HTTP API answers it with 503 and Retry-After.
 var ErrUnavailable = errors.New("the kitchen's database is unavailable")
 
 // Watcher is a Store that several processes share: it tells a board when

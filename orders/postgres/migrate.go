@@ -5,11 +5,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/ticketrail/ticketrail/internal/migrations"
 )
 
 // migrationsFS holds the schema migrations, one SQL file each, named by
@@ -27,49 +25,7 @@ var migrationsFS embed.FS
 const migrateLock int64 = 0x7261696c_6d696772 // "railmigr"
 
 // migrationFiles returns the folder of embedded migrations.
-func migrationFiles() fs.FS {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		panic(err) // the folder is embedded, so it is there
-	}
-	return sub
-}
-
-// migration is one file of migrations.
-type migration struct {
-	version int64 // the number the file name starts with
-	name    string
-	sql     string
-}
-
-// readMigrations returns the migrations in fsys by version, which must
-// follow the order of the file names, each greater than the one before.
-func readMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var out []migration
-	for _, e := range entries {
-		if e.IsDir() || path.Ext(e.Name()) != ".sql" {
-			continue
-		}
-		prefix, _, found := strings.Cut(e.Name(), "_")
-		v, err := strconv.ParseInt(prefix, 10, 64)
-		if !found || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: the name must be a version number from 1, '_' and a name", e.Name())
-		}
-		if n := len(out); n > 0 && v <= out[n-1].version {
-			return nil, fmt.Errorf("migration %s: version %d does not follow %s", e.Name(), v, out[n-1].name)
-		}
-		b, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: %w", e.Name(), err)
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	return out, nil
-}
+func migrationFiles() fs.FS { return migrations.Sub(migrationsFS, "migrations") }
 
 // migrate applies the migrations in fsys that the database has not had,
 // in order, each in its own transaction, and returns the versions it
@@ -77,7 +33,7 @@ func readMigrations(fsys fs.FS) ([]migration, error) {
 // that has had a migration this program does not know, which a newer
 // program wrote.
 func migrate(ctx context.Context, conn *pgx.Conn, fsys fs.FS) (applied []int64, err error) {
-	ms, err := readMigrations(fsys)
+	ms, err := migrations.Read(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +59,7 @@ func migrate(ctx context.Context, conn *pgx.Conn, fsys fs.FS) (applied []int64, 
 	}
 	var known int64
 	if len(ms) > 0 {
-		known = ms[len(ms)-1].version
+		known = ms[len(ms)-1].Version
 	}
 	for v := range done {
 		if v > known {
@@ -111,13 +67,13 @@ func migrate(ctx context.Context, conn *pgx.Conn, fsys fs.FS) (applied []int64, 
 		}
 	}
 	for _, m := range ms {
-		if done[m.version] {
+		if done[m.Version] {
 			continue
 		}
 		if err := applyMigration(ctx, conn, m); err != nil {
 			return applied, err
 		}
-		applied = append(applied, m.version)
+		applied = append(applied, m.Version)
 	}
 	return applied, nil
 }
@@ -141,22 +97,22 @@ func appliedVersions(ctx context.Context, conn *pgx.Conn) (map[int64]bool, error
 }
 
 // applyMigration applies m and records it, in one transaction.
-func applyMigration(ctx context.Context, conn *pgx.Conn, m migration) error {
+func applyMigration(ctx context.Context, conn *pgx.Conn, m migrations.Migration) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx)) // a no-op after Commit
 	// Without arguments, Exec sends the file as one simple query, which
 	// may hold several statements.
-	if _, err := tx.Exec(ctx, m.sql); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+	if _, err := tx.Exec(ctx, m.SQL); err != nil {
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.version); err != nil {
-		return fmt.Errorf("migration %s: %w", m.name, err)
+	if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
+		return fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("migration %s: commit: %w", m.name, err)
+		return fmt.Errorf("migration %s: commit: %w", m.Name, err)
 	}
 	return nil
 }

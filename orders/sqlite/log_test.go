@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/ticketrail/ticketrail/internal/migrations"
 	"github.com/ticketrail/ticketrail/orders"
 )
 
@@ -340,13 +341,13 @@ func TestMigrateKeepsHistories(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	db := rawDB(t, path)
 	old := fstest.MapFS{}
-	ms, err := readMigrations(migrationFiles())
+	ms, err := migrations.Read(migrationFiles())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		if m.version <= 5 {
-			old[m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		if m.Version <= 5 {
+			old[m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 		}
 	}
 	if applied, err := migrate(ctx, db, old); err != nil || len(applied) != 5 {

@@ -6,10 +6,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"path"
-	"strconv"
-	"strings"
 	"time"
+
+	"github.com/ticketrail/ticketrail/internal/migrations"
 )
 
 // migrationsFS holds the schema migrations, one SQL file each, named by
@@ -20,56 +19,14 @@ import (
 var migrationsFS embed.FS
 
 // migrationFiles returns the folder of embedded migrations.
-func migrationFiles() fs.FS {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		panic(err) // the folder is embedded, so it is there
-	}
-	return sub
-}
-
-// migration is one file of migrations.
-type migration struct {
-	version int64 // the number the file name starts with
-	name    string
-	sql     string
-}
-
-// readMigrations returns the migrations in fsys, in file-name order, which
-// must be the order of their versions.
-func readMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, fmt.Errorf("read migrations: %w", err)
-	}
-	var out []migration
-	for _, e := range entries {
-		if e.IsDir() || path.Ext(e.Name()) != ".sql" {
-			continue
-		}
-		digits, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.ParseInt(digits, 10, 64)
-		if !ok || err != nil || v < 1 {
-			return nil, fmt.Errorf("migration %s: the name must be a version number from 1, '_' and a name", e.Name())
-		}
-		if len(out) > 0 && v <= out[len(out)-1].version {
-			return nil, fmt.Errorf("migration %s: version %d does not follow %s", e.Name(), v, out[len(out)-1].name)
-		}
-		b, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("migration %s: %w", e.Name(), err)
-		}
-		out = append(out, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	return out, nil
-}
+func migrationFiles() fs.FS { return migrations.Sub(migrationsFS, "migrations") }
 
 // migrate applies the migrations in fsys that db has not had yet, each in
 // its own transaction, in order, and returns the versions it applied. It
 // refuses a database that has had a migration this program does not know,
 // which a newer program wrote.
 func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]int64, error) {
-	ms, err := readMigrations(fsys)
+	ms, err := migrations.Read(fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +43,7 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]int64, error) {
 	}
 	var known int64
 	if len(ms) > 0 {
-		known = ms[len(ms)-1].version
+		known = ms[len(ms)-1].Version
 	}
 	for v := range done {
 		if v > known {
@@ -95,7 +52,7 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]int64, error) {
 	}
 	var applied []int64
 	for _, m := range ms {
-		if done[m.version] {
+		if done[m.Version] {
 			continue
 		}
 		ok, err := applyMigration(ctx, db, m)
@@ -103,7 +60,7 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]int64, error) {
 			return applied, err
 		}
 		if ok {
-			applied = append(applied, m.version)
+			applied = append(applied, m.Version)
 		}
 	}
 	return applied, nil
@@ -133,33 +90,33 @@ func appliedVersions(ctx context.Context, db *sql.DB) (map[int64]bool, error) {
 // applyMigration applies m in a transaction unless the database has had it
 // by now (another process may have applied it meanwhile), and reports
 // whether it did.
-func applyMigration(ctx context.Context, db *sql.DB, m migration) (bool, error) {
+func applyMigration(ctx context.Context, db *sql.DB, m migrations.Migration) (bool, error) {
 	// With _txlock=immediate the transaction holds the write lock from
 	// its start, so a second process opening the same file waits here and
 	// then finds the migration applied.
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("migration %s: %w", m.name, err)
+		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	defer tx.Rollback() // a no-op after Commit
 	var n int
-	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n)
+	err = tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n)
 	if err != nil {
-		return false, fmt.Errorf("migration %s: %w", m.name, err)
+		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if n > 0 {
 		return false, nil
 	}
-	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-		return false, fmt.Errorf("migration %s: %w", m.name, err)
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.version, time.Now().UnixNano())
+		m.Version, time.Now().UnixNano())
 	if err != nil {
-		return false, fmt.Errorf("migration %s: %w", m.name, err)
+		return false, fmt.Errorf("migration %s: %w", m.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("migration %s: commit: %w", m.name, err)
+		return false, fmt.Errorf("migration %s: commit: %w", m.Name, err)
 	}
 	return true, nil
 }

@@ -19,6 +19,7 @@ import (
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/ticketrail/ticketrail/internal/migrations"
 	"github.com/ticketrail/ticketrail/orders"
 	"github.com/ticketrail/ticketrail/orders/storetest"
 )
@@ -145,11 +146,11 @@ func versions(t *testing.T, db *sql.DB) [][2]int64 {
 }
 
 func TestOpenAppliesEmbeddedMigrationsOnce(t *testing.T) {
-	ms, err := readMigrations(migrationFiles())
+	ms, err := migrations.Read(migrationFiles())
 	if err != nil {
 		t.Fatalf("readMigrations: %v", err)
 	}
-	if len(ms) == 0 || ms[0].name != "0001_orders.sql" {
+	if len(ms) == 0 || ms[0].Name != "0001_orders.sql" {
 		t.Fatalf("embedded migrations %v, want 0001_orders.sql first", ms)
 	}
 	path := filepath.Join(t.TempDir(), "orders.db")
@@ -159,8 +160,8 @@ func TestOpenAppliesEmbeddedMigrationsOnce(t *testing.T) {
 		t.Fatalf("schema_migrations after the first Open: %v, want %d versions", first, len(ms))
 	}
 	for i, v := range first {
-		if v[0] != ms[i].version || v[1] <= 0 {
-			t.Errorf("schema_migrations row %d = %v, want version %d and a time", i, v, ms[i].version)
+		if v[0] != ms[i].Version || v[1] <= 0 {
+			t.Errorf("schema_migrations row %d = %v, want version %d and a time", i, v, ms[i].Version)
 		}
 	}
 	if err := s.Close(); err != nil {
@@ -705,13 +706,13 @@ func TestMigrateKeepsOldOrders(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "old.db")
 	db := rawDB(t, path)
 	old := fstest.MapFS{}
-	ms, err := readMigrations(migrationFiles())
+	ms, err := migrations.Read(migrationFiles())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range ms {
-		if m.version <= 2 {
-			old[m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		if m.Version <= 2 {
+			old[m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 		}
 	}
 	if applied, err := migrate(ctx, db, old); err != nil || len(applied) != 2 {

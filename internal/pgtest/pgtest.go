@@ -4,9 +4,10 @@
 //
 // A Cluster is one server with its own data directory and port, listening
 // on 127.0.0.1 only and trusting every local connection. It is gone when
-// the test that started it ends. Tests that need PostgreSQL are skipped on a
-// machine without it, unless RAIL_REQUIRE_POSTGRES is set (as in CI): then
-// they fail.
+// the test that started it ends (Start), or when the program that
+// launched it closes it (Launch). Tests that need PostgreSQL are skipped on
+// a machine without it, unless RAIL_REQUIRE_POSTGRES is set (as in CI):
+// then they fail.
 package pgtest
 
 import (
@@ -60,8 +61,8 @@ const startAttempts = 3
 // errNotInstalled means that no initdb and pg_ctl were found.
 var errNotInstalled = errors.New("no initdb and pg_ctl")
 
-// Cluster is a PostgreSQL server that a test started, with the data
-// directory it alone uses. Its methods are safe for concurrent use.
+// Cluster is a PostgreSQL server that a test started (or a program
+// launched), with the data directory it alone uses. Its methods are safe for concurrent use.
 type Cluster struct {
 	bin     string // the folder of initdb, pg_ctl and postgres
 	base    string // holds data, sockets and the log; removed at cleanup
@@ -71,6 +72,8 @@ type Cluster struct {
 	// runAs is the account the server runs as when the test runs as root,
 	// which PostgreSQL refuses to run as; nil to run as the test's own.
 	runAs *user.User
+	// durable makes the server sync to disk (Launch).
+	durable bool
 
 	mu      sync.Mutex // held while pg_ctl runs
 	port    int
@@ -107,25 +110,63 @@ func Start(t testing.TB) *Cluster {
 		t.Fatalf("pgtest: %v", err)
 	}
 	t.Cleanup(func() { c.cleanup(t) })
-	if err := c.initdb(); err != nil {
+	if err := c.boot(func(err error) { t.Logf("pgtest: %v; trying another port", err) }); err != nil {
 		t.Fatalf("pgtest: %v", err)
+	}
+	return c
+}
+
+// Launch starts a new cluster outside of a test, for a program that
+// measures the rail on PostgreSQL: call Close to stop it and remove its
+// files. It finds the binaries as Start does and runs the server as Start's
+// does, except that it syncs to disk (fsync and full page writes on, as
+// PostgreSQL's defaults are), so that its writes cost what they cost in
+// service. Without initdb and pg_ctl, the error says so.
+func Launch() (*Cluster, error) {
+	bin, err := findBin(os.Getenv(BinEnv), DebianRoot)
+	if errors.Is(err, errNotInstalled) {
+		return nil, fmt.Errorf("pgtest: PostgreSQL is not installed (apt-get install postgresql): %w", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	c, err := newCluster(bin)
+	if err != nil {
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	c.durable = true
+	if err := c.boot(nil); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("pgtest: %w", err)
+	}
+	return c, nil
+}
+
+// boot creates the cluster's data directory and starts the server on a
+// free port, trying startAttempts ports; retry, if not nil, hears why an
+// attempt that is not the last failed.
+func (c *Cluster) boot(retry func(error)) error {
+	if err := c.initdb(); err != nil {
+		return err
 	}
 	for attempt := 1; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
-			t.Fatalf("pgtest: %v", err)
+			return err
 		}
 		c.mu.Lock()
 		c.port = port
 		err = c.start()
 		c.mu.Unlock()
 		if err == nil {
-			return c
+			return nil
 		}
 		if attempt == startAttempts {
-			t.Fatalf("pgtest: %v\n%s", err, c.logTail())
+			return fmt.Errorf("%w\n%s", err, c.logTail())
 		}
-		t.Logf("pgtest: %v; trying another port", err)
+		if retry != nil {
+			retry(err)
+		}
 	}
 }
 
@@ -235,16 +276,17 @@ func (c *Cluster) initdb() error {
 // start starts the server on c.port and waits until it takes connections.
 // The caller holds c.mu.
 func (c *Cluster) start() error {
-	opts := strings.Join([]string{
+	opts := []string{
 		"-p", strconv.Itoa(c.port),
 		"-k", "'" + c.sockets + "'", // pg_ctl hands the options to a shell
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "fsync=off",
-		"-c", "full_page_writes=off",
 		"-c", "shared_buffers=32MB",
 		"-c", "max_connections=200",
-	}, " ")
-	err := c.run("pg_ctl", "start", "-D", c.data, "-l", c.logFile, "-w", "-t", strconv.Itoa(waitSeconds), "-s", "-o", opts)
+	}
+	if !c.durable {
+		opts = append(opts, "-c", "fsync=off", "-c", "full_page_writes=off")
+	}
+	err := c.run("pg_ctl", "start", "-D", c.data, "-l", c.logFile, "-w", "-t", strconv.Itoa(waitSeconds), "-s", "-o", strings.Join(opts, " "))
 	if err != nil {
 		return fmt.Errorf("start the server on port %d: %w", c.port, err)
 	}
@@ -291,19 +333,33 @@ func (c *Cluster) run(name string, args ...string) error {
 // cleanup stops the server at once, if it runs, and removes the cluster's
 // files. It shows the end of the server's log when the test failed.
 func (c *Cluster) cleanup(t testing.TB) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.running {
-		if err := c.stop("immediate"); err != nil {
-			t.Errorf("pgtest: %v", err)
+	err := c.close(func() {
+		if t.Failed() {
+			t.Logf("pgtest: the end of the server's log:\n%s", c.logTail())
 		}
-	}
-	if t.Failed() {
-		t.Logf("pgtest: the end of the server's log:\n%s", c.logTail())
-	}
-	if err := os.RemoveAll(c.base); err != nil {
+	})
+	if err != nil {
 		t.Errorf("pgtest: %v", err)
 	}
+}
+
+// Close stops the server of a cluster that Launch started at once, if it
+// runs, and removes the cluster's files.
+func (c *Cluster) Close() error { return c.close(nil) }
+
+// close stops the server at once, if it runs, calls stopped if it is not
+// nil, and removes the cluster's files.
+func (c *Cluster) close(stopped func()) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	if c.running {
+		errs = append(errs, c.stop("immediate"))
+	}
+	if stopped != nil {
+		stopped()
+	}
+	return errors.Join(append(errs, os.RemoveAll(c.base))...)
 }
 
 // logTail returns the last lines of the server's log.

@@ -149,3 +149,36 @@ func TestDatabaseName(t *testing.T) {
 		}
 	}
 }
+
+// TestLaunch checks that a cluster started outside of a test takes
+// connections, syncs to disk, and is gone, files and all, once closed.
+func TestLaunch(t *testing.T) {
+	if _, err := findBin(os.Getenv(BinEnv), DebianRoot); errors.Is(err, errNotInstalled) && os.Getenv(RequireEnv) == "" {
+		t.Skip("PostgreSQL is not installed (apt-get install postgresql): skipping")
+	}
+	c, err := Launch()
+	if err != nil {
+		t.Fatalf("Launch: %v", err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			c.Close()
+		}
+	}()
+	conn := connect(t, c.URL("postgres"))
+	for name, want := range map[string]string{"fsync": "on", "full_page_writes": "on", "synchronous_commit": "on"} {
+		var got string
+		if err := conn.QueryRow(t.Context(), `SELECT current_setting($1)`, name).Scan(&got); err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	conn.Close(t.Context())
+	closed = true
+	if err := c.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if _, err := os.Stat(c.base); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the cluster's folder is still there: %v", err)
+	}
+}

@@ -60,6 +60,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	conn *pgx.ConnConfig // for the connections Watch, Lead and Open hold
 	name string          // the database and server, for errors
+	// silent leaves the NOTIFY out of every write, so that a benchmark
+	// can tell what it costs; nothing else sets it.
+	silent bool
 
 	// closing is done once Close is called; it ends Watch and Lead.
 	closing context.Context

@@ -84,7 +84,7 @@ func (s *Store) tryWrite(ctx context.Context, logged bool, do change) error {
 	if !commit {
 		return nil
 	}
-	if logged {
+	if logged && !s.silent {
 		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, Channel, strconv.FormatInt(version, 10)); err != nil {
 			return &beforeCommit{fmt.Errorf("notify: %w", err)}
 		}

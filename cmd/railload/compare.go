@@ -72,9 +72,13 @@ type compareConfig struct {
 }
 
 // isCompare reports whether the arguments ask for a comparison.
-func isCompare(args []string) bool {
+func isCompare(args []string) bool { return hasFlag(args, compareFlag) }
+
+// hasFlag reports whether the arguments after the program's name hold
+// flag, as -name, --name, -name=value or --name=value.
+func hasFlag(args []string, flag string) bool {
 	return len(args) > 1 && slices.ContainsFunc(args[1:], func(a string) bool {
-		return a == compareFlag || a == "-"+compareFlag || strings.HasPrefix(a, compareFlag+"=") || strings.HasPrefix(a, "-"+compareFlag+"=")
+		return a == flag || a == "-"+flag || strings.HasPrefix(a, flag+"=") || strings.HasPrefix(a, "-"+flag+"=")
 	})
 }
 
@@ -151,14 +155,8 @@ func compare(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer os.RemoveAll(c.dir)
-	if c.web = cfg.web; c.web == "" {
-		c.web = filepath.Join(c.dir, "web")
-		fmt.Fprintf(stderr, "railload: building %s\n", webPackage)
-		build := exec.CommandContext(ctx, "go", "build", "-o", c.web, webPackage)
-		build.Stdout, build.Stderr = stderr, stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build %s (run this inside a clone of the repository, or give -web): %w", webPackage, err)
-		}
+	if c.web, err = buildWeb(ctx, cfg.web, c.dir, stderr); err != nil {
+		return err
 	}
 	c.planPins()
 
@@ -196,6 +194,22 @@ func compare(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		printComparison(stdout, n, c.loadCPUs, c.srvPin != nil, results)
 	}
 	return errors.Join(errs...)
+}
+
+// buildWeb returns the rail's binary: web when it is not "", or else
+// cmd/web built into dir.
+func buildWeb(ctx context.Context, web, dir string, stderr io.Writer) (string, error) {
+	if web != "" {
+		return web, nil
+	}
+	web = filepath.Join(dir, "web")
+	fmt.Fprintf(stderr, "railload: building %s\n", webPackage)
+	build := exec.CommandContext(ctx, "go", "build", "-o", web, webPackage)
+	build.Stdout, build.Stderr = stderr, stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("build %s (run this inside a clone of the repository, or give -web): %w", webPackage, err)
+	}
+	return web, nil
 }
 
 // planPins decides where the servers and the load run.

@@ -37,6 +37,15 @@
 //
 // (see compareFlag). railload -serve hub|raw is one of those baselines.
 //
+// With -instances it runs the rail as several instances on one PostgreSQL
+// database, the screens spread over them and the orders sent to each in
+// turn, each time after one instance on SQLite, and prints the figures
+// and their ratios to SQLite's:
+//
+//	railload -instances 1,2,3 [-screens 300] [-orders 100] [-every 100ms] [-web PATH] [-pg URL]
+//
+// (see instancesFlag).
+//
 // It only ever sends traffic to the host of -url, which must be this
 // machine (127.0.0.0/8, ::1 or localhost). Screens are split over child
 // processes of itself (at most 4000 screens each, as a process's hard limit
@@ -126,7 +135,20 @@ type config struct {
 	// load's own cores ("taskset -c 1"): the program and its arguments
 	// come after it.
 	pin []string
+	// others are the URLs of the other instances of a rail that several
+	// serve (see -instances): worker i connects to the i-th of url and
+	// these, in turn, and the orders go to each in turn.
+	others []string
+	// morePIDs are the other instances' processes, whose memory, CPU time
+	// and writes count with pid's.
+	morePIDs []int
+	// dbPID, when set, is the database server's main process: the CPU
+	// time of it and its children is measured apart (see clusterCPU).
+	dbPID int
 }
+
+// urls are the URLs of every instance the run loads: url, then others.
+func (c config) urls() []string { return append([]string{c.url}, c.others...) }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
@@ -205,6 +227,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if isCompare(args) {
 		return compare(ctx, args, stdout, stderr)
 	}
+	if isInstances(args) {
+		return instances(ctx, args, stdout, stderr)
+	}
 	cfg, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -261,6 +286,15 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 	ctx, cancel := context.WithDeadlineCause(ctx, deadline, fmt.Errorf("the run took longer than -timeout %v", cfg.timeout))
 	defer cancel()
 
+	urls := cfg.urls()
+	targets := []*target{t}
+	for _, u := range cfg.others {
+		o, err := newTarget(ctx, u)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, o)
+	}
 	workers := make([]*workerProc, 0, cfg.workers)
 	defer func() {
 		if werr := stopWorkers(workers); err == nil {
@@ -269,7 +303,7 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 	}()
 	for i := range cfg.workers {
 		first, last := i*cfg.screens/cfg.workers, (i+1)*cfg.screens/cfg.workers
-		wc := workerConfig{URL: cfg.url, First: first, Screens: last - first, Views: cfg.views,
+		wc := workerConfig{URL: urls[i%len(urls)], First: first, Screens: last - first, Views: cfg.views,
 			Spread: cfg.spread, Parallel: cfg.parallel, Wait: cfg.wait, Deadline: deadline}
 		w, err := startWorker(ctx, i, cfg, wc, deadline.Add(closeGrace), logw)
 		if err != nil {
@@ -277,8 +311,12 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 		}
 		workers = append(workers, w)
 	}
+	to := t.wsURL(expo)
+	if len(cfg.others) > 0 {
+		to = fmt.Sprintf("%d instances (%s)", len(urls), strings.Join(urls, " "))
+	}
 	fmt.Fprintf(logw, "railload: connecting %d screens (%s) to %s with %d worker(s)\n",
-		cfg.screens, strings.Join(cfg.views, ","), t.wsURL(expo), len(workers))
+		cfg.screens, strings.Join(cfg.views, ","), to, len(workers))
 
 	for _, w := range workers {
 		r, err := w.next(ctx, kindReady)
@@ -302,11 +340,11 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 	// The measured phase: from the first order until every screen has
 	// every order (or the wait is over).
 	sum.machineReady = machineCPU()
-	if err := sum.sample(cfg.pid, workers, &sum.srvReady, &sum.loadReady); err != nil {
+	if err := sum.sample(workers, &sum.srvReady, &sum.loadReady, &sum.dbReady); err != nil {
 		return err
 	}
 	phase := time.Now()
-	if err := placeOrders(ctx, cfg, t, workers, logw, sum); err != nil {
+	if err := placeOrders(ctx, cfg, targets, workers, logw, sum); err != nil {
 		return err
 	}
 	for _, w := range workers {
@@ -318,7 +356,7 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 		}
 	}
 	sum.phase = time.Since(phase)
-	if err := sum.sample(cfg.pid, workers, &sum.srvEnd, &sum.loadEnd); err != nil {
+	if err := sum.sample(workers, &sum.srvEnd, &sum.loadEnd, &sum.dbEnd); err != nil {
 		return err
 	}
 	sum.machineEnd = machineCPU()
@@ -368,11 +406,15 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 }
 
 // placeOrders places cfg.orders orders, one every cfg.every whether or not
-// the ones before have their 201 yet (at most maxInFlight at once), and
-// tells every worker each order's id and when its 201 arrived.
-func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerProc, logw io.Writer, sum *summary) error {
-	client := t.client(t.sourceAddr(0, false))
-	defer client.CloseIdleConnections()
+// the ones before have their 201 yet (at most maxInFlight at once), to each
+// of targets in turn, and tells every worker each order's id and when its
+// 201 arrived.
+func placeOrders(ctx context.Context, cfg config, targets []*target, workers []*workerProc, logw io.Writer, sum *summary) error {
+	clients := make([]*http.Client, len(targets))
+	for i, t := range targets {
+		clients[i] = t.client(t.sourceAddr(0, false))
+		defer clients[i].CloseIdleConnections()
+	}
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
 	fmt.Fprintf(logw, "railload: placing %d orders, one every %v (run %s)\n", cfg.orders, cfg.every, runID)
 	tick := time.NewTicker(cfg.every)
@@ -407,7 +449,8 @@ func placeOrders(ctx context.Context, cfg config, t *target, workers []*workerPr
 		sum.lastSent = sent
 		inFlight.Go(func() {
 			defer func() { <-sem }()
-			id, at, err := placeOrder(ctx, client, t.ordersURL(), cfg.token, body)
+			t := n % len(targets)
+			id, at, err := placeOrder(ctx, clients[t], targets[t].ordersURL(), cfg.token, body)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -671,6 +714,8 @@ type summary struct {
 	// load's own CPU time (this process and its workers) at those moments.
 	srvBefore, srvReady, srvEnd procSample
 	loadReady, loadEnd          time.Duration
+	// dbReady and dbEnd are the database server's CPU time, with dbPID.
+	dbReady, dbEnd time.Duration
 	// machineReady and machineEnd are the whole machine's busy CPU time.
 	machineReady, machineEnd time.Duration
 	phase                    time.Duration // from the first POST to the last delivery
@@ -682,15 +727,23 @@ type placed struct {
 	id, sent, at int64
 }
 
-// sample reads the server's process, when pid is set, into srv, and the
-// CPU time of this process and its worker processes into load.
-func (s *summary) sample(pid int, workers []*workerProc, srv *procSample, load *time.Duration) error {
-	if pid > 0 {
-		p, err := sampleProc(pid)
+// sample reads the server's processes, when the config names them, into
+// srv, the CPU time of this process and its worker processes into load,
+// and the database server's, when the config names it, into db.
+func (s *summary) sample(workers []*workerProc, srv *procSample, load, db *time.Duration) error {
+	if s.cfg.pid > 0 {
+		p, err := sampleProcs(s.cfg.pid, s.cfg.morePIDs)
 		if err != nil {
 			return err
 		}
 		*srv = p
+	}
+	if s.cfg.dbPID > 0 {
+		cpu, err := clusterCPU(s.cfg.dbPID)
+		if err != nil {
+			return err
+		}
+		*db = cpu
 	}
 	*load, _ = processCPU(os.Getpid())
 	for _, w := range workers {
@@ -711,12 +764,13 @@ type metrics struct {
 	ordersFailed int
 
 	// Server CPU time in the measured phase, per 1,000 deliveries, and
-	// as a share of one core; the load's share of its cores.
-	cpuPer1k         time.Duration
-	serverShare      float64
-	loadShare        float64
-	toLast, delivery [2]time.Duration // p50, p99 from the POST
-	api              [2]time.Duration // p50, p99 to the 201
+	// as a share of one core; the load's share of its cores. The
+	// database server's (with dbPID) are apart.
+	cpuPer1k, dbPer1k    time.Duration
+	serverShare, dbShare float64
+	loadShare            float64
+	toLast, delivery     [2]time.Duration // p50, p99 from the POST
+	api                  [2]time.Duration // p50, p99 to the 201
 	// Server memory: growth per connected screen before any order, and
 	// resident and peak at the end.
 	idlePerScreen float64 // bytes
@@ -763,16 +817,19 @@ func (s *summary) metrics() metrics {
 		return m
 	}
 	cpu := s.srvEnd.cpu - s.srvReady.cpu
+	db := s.dbEnd - s.dbReady
 	if m.deliveries > 0 {
 		m.cpuPer1k = cpu * 1000 / time.Duration(m.deliveries)
+		m.dbPer1k = db * 1000 / time.Duration(m.deliveries)
 		if s.srvEnd.writes >= 0 && s.srvReady.writes >= 0 {
 			m.writesPerDelivery = float64(s.srvEnd.writes-s.srvReady.writes) / float64(m.deliveries)
 		}
 	}
 	if s.phase > 0 {
 		m.serverShare = float64(cpu) / float64(s.phase)
+		m.dbShare = float64(db) / float64(s.phase)
 		if s.machineEnd > 0 && s.machineReady > 0 {
-			other := s.machineEnd - s.machineReady - cpu - (s.loadEnd - s.loadReady)
+			other := s.machineEnd - s.machineReady - cpu - db - (s.loadEnd - s.loadReady)
 			// /proc counts in ticks of 10 ms: a short phase can seem
 			// to hold more than the machine has.
 			m.otherShare = min(max(float64(other), 0)/float64(s.phase), float64(runtime.NumCPU()))
@@ -792,7 +849,7 @@ func (s *summary) print(w io.Writer) {
 		fmt.Fprintf(&b, "%-25s "+format+"\n", append([]any{name + ":"}, args...)...)
 	}
 	m := s.metrics()
-	line("url", "%s", s.cfg.url)
+	line("url", "%s", strings.Join(s.cfg.urls(), " "))
 	line("screens", "%d (%s; %d worker(s))", s.cfg.screens, strings.Join(s.cfg.views, ","), s.cfg.workers)
 	line("screens connected", "%d", s.connected)
 	line("failed connections", "%d", s.failed)
@@ -830,7 +887,7 @@ func (s *summary) print(w io.Writer) {
 		line("load cpu", "%v (%.0f%% of one core)", (s.loadEnd - s.loadReady).Round(time.Millisecond), 100*m.loadShare)
 	}
 	if s.cfg.pid > 0 {
-		line("server pid", "%d", s.cfg.pid)
+		line("server pid", "%s", pidList(append([]int{s.cfg.pid}, s.cfg.morePIDs...)))
 		line("server rss before", "%s", mib(s.srvBefore.rss))
 		if s.srvReady.rss > 0 {
 			line("server rss connected", "%s", mib(s.srvReady.rss))
@@ -847,6 +904,9 @@ func (s *summary) print(w io.Writer) {
 			line("other cpu", "%.0f%% of one core (the rest of the machine in the phase)", 100*m.otherShare)
 			if m.deliveries > 0 {
 				line("cpu per 1000 deliveries", "%s", millis(m.cpuPer1k))
+				if s.cfg.dbPID > 0 {
+					line("db cpu per 1000", "%s (database server pid %d and its children)", millis(m.dbPer1k), s.cfg.dbPID)
+				}
 			}
 			if m.writesPerDelivery >= 0 {
 				line("writes per delivery", "%.2f (write system calls in the phase / deliveries)", m.writesPerDelivery)
@@ -881,3 +941,12 @@ func millis(d time.Duration) string {
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// pidList is pids separated by commas.
+func pidList(pids []int) string {
+	s := make([]string, len(pids))
+	for i, p := range pids {
+		s[i] = strconv.Itoa(p)
+	}
+	return strings.Join(s, ",")
+}

@@ -36,6 +36,30 @@ func sampleProc(pid int) (procSample, error) {
 	return p, nil
 }
 
+// sampleProcs is sampleProc of pid and more, added up: memory, CPU time
+// and write system calls (-1 when the kernel does not say for one).
+func sampleProcs(pid int, more []int) (procSample, error) {
+	sum, err := sampleProc(pid)
+	if err != nil {
+		return sum, err
+	}
+	for _, m := range more {
+		p, err := sampleProc(m)
+		if err != nil {
+			return sum, err
+		}
+		sum.rss += p.rss
+		sum.peak += p.peak
+		sum.cpu += p.cpu
+		if sum.writes < 0 || p.writes < 0 {
+			sum.writes = -1
+		} else {
+			sum.writes += p.writes
+		}
+	}
+	return sum, nil
+}
+
 // serverMemory reads a process's resident memory and its peak, in bytes,
 // from /proc/PID/status (VmRSS, VmHWM).
 func serverMemory(pid int) (rss, peak int64, err error) {
@@ -67,28 +91,77 @@ func serverMemory(pid int) (rss, peak int64, err error) {
 // processCPU reads the user and system time a process has used, all its
 // threads together, from /proc/PID/stat (fields 14 and 15).
 func processCPU(pid int) (time.Duration, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	fields, err := statFields(pid)
+	if err != nil {
+		return 0, err
+	}
+	return ticks(fields[11:13])
+}
+
+// clusterCPU reads the CPU time of a server made of processes, such as
+// PostgreSQL's: the user and system time of process pid, of its children
+// that have ended (fields 14 to 17 of /proc/PID/stat), and of every child
+// that runs, with its own ended children.
+func clusterCPU(pid int) (time.Duration, error) {
+	fields, err := statFields(pid)
+	if err != nil {
+		return 0, err
+	}
+	total, err := ticks(fields[11:15])
+	if err != nil {
+		return 0, err
+	}
+	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return 0, fmt.Errorf("process cpu: %w", err)
+	}
+	parent := strconv.Itoa(pid)
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil || child == pid {
+			continue
+		}
+		f, err := statFields(child)
+		if err != nil || f[1] != parent {
+			continue // gone meanwhile, or another's
+		}
+		if cpu, err := ticks(f[11:15]); err == nil {
+			total += cpu
+		}
+	}
+	return total, nil
+}
+
+// statFields reads /proc/PID/stat and returns its fields from the third
+// (the state) on: at least 15 of them.
+func statFields(pid int) ([]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, fmt.Errorf("process cpu: %w", err)
 	}
 	// The command name, field 2, is in parentheses and may hold spaces.
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("process cpu: malformed /proc/%d/stat", pid)
+		return nil, fmt.Errorf("process cpu: malformed /proc/%d/stat", pid)
 	}
-	fields := strings.Fields(string(data[i+1:])) // from field 3 on
-	if len(fields) < 13 {
-		return 0, fmt.Errorf("process cpu: short /proc/%d/stat", pid)
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 15 {
+		return nil, fmt.Errorf("process cpu: short /proc/%d/stat", pid)
 	}
-	var ticks int64
-	for _, f := range fields[11:13] {
-		n, err := strconv.ParseInt(f, 10, 64)
+	return fields, nil
+}
+
+// ticks adds up CPU times in clock ticks.
+func ticks(fields []string) (time.Duration, error) {
+	var n int64
+	for _, f := range fields {
+		t, err := strconv.ParseInt(f, 10, 64)
 		if err != nil {
 			return 0, fmt.Errorf("process cpu: %w", err)
 		}
-		ticks += n
+		n += t
 	}
-	return time.Duration(ticks) * time.Second / userHZ, nil
+	return time.Duration(n) * time.Second / userHZ, nil
 }
 
 // writeCalls reads how many write system calls a process has made

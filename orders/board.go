@@ -24,9 +24,11 @@ const (
 const IdempotencyWindow = 24 * time.Hour
 
 // Board holds the rail: the open tickets in rail order (rush orders first,
-// then oldest first). It is the only writer of that state. Every change is
-// first committed to the board's store, then applied, then published on the
-// board's hub as an Event carrying the board's new version.
+// then oldest first), a projection of its store's log. Every change is
+// first committed to the store, which gives it the log's next version, then
+// applied in version order, with the changes other processes sharing the
+// store made (see Follow), then published on the board's hub as an Event
+// carrying that version.
 // A Board is safe for concurrent use.
 type Board struct {
 	now    func() time.Time
@@ -79,7 +81,8 @@ func NewBoard(cfg BoardConfig) *Board {
 }
 
 // OpenBoard returns a board that keeps its orders in s, rebuilt from what s
-// holds: the open tickets in rail order, the recall list and the counters.
+// holds: the open tickets in rail order, the recall list and the version of
+// the log they show.
 func OpenBoard(ctx context.Context, s Store, cfg BoardConfig) (*Board, error) {
 	b := &Board{now: cfg.Now, store: s, logger: cfg.Logger}
 	if b.now == nil {

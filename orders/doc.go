@@ -3,12 +3,16 @@
 // tickets, and the Hub that fans the board's events out to subscribers.
 //
 // The package knows nothing of HTTP or HTML; it can run a rail in any Go
-// program. The Board is the only writer of rail state. Every change bumps the
-// board's version and is published as an Event carrying that version, so a
-// subscriber that has seen a Snapshot at version v can skip events numbered
-// v or below. Every change is also recorded in the order's history, with
-// who made it (see WithActor) and when, in the same store write.
+// program. The Store is the log: every change is one store write that
+// records it, with who made it (see WithActor) and when, in the order's
+// history, and takes the rail's next version (see Entry). The Board is a
+// projection of that log, its own changes and, on a store several
+// processes share, theirs (Board.Follow); it publishes each change as an
+// Event carrying that version, and every event, ticks included, with the
+// next Seq, so a subscriber that has seen a Snapshot at Seq s skips events
+// numbered s or below.
 //
-// The Store keeps the orders, their histories and the paired kitchen
-// screens (Screen); orders/sqlite implements it.
+// The Store keeps the orders, their histories, the paired kitchen screens
+// (Screen) and the browsers waiting to be paired (Pairing); orders/sqlite
+// and orders/postgres implement it.
 package orders

@@ -14,10 +14,11 @@ import (
 // rebuilt after a restart or a crash. The board writes to its store before
 // it announces a change to any screen or acknowledges it to any caller.
 //
-// Implementations live in their own packages (orders/sqlite); they all pass
-// the conformance suite in orders/storetest. A Store is safe for concurrent
-// use; the board makes one change at a time. A write that returns an error
-// has written nothing. "In the order placed" and "newest" follow order IDs.
+// Implementations live in their own packages (orders/sqlite,
+// orders/postgres); they all pass the conformance suite in
+// orders/storetest. A Store is safe for concurrent use, also by several
+// boards. A write that returns an error has written nothing (but see
+// ErrUnavailable). "In the order placed" and "newest" follow order IDs.
 type Store interface {
 	// Load returns what a board needs to start, as one moment of the
 	// log: every open order in the order placed, the orders bumped or

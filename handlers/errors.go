@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -39,7 +40,7 @@ func (a errorAnswer) text() string {
 // *orders.FieldError), 404 for what does not exist (notFound is the
 // message: "no such ticket", "no such order"), an unknown action or a
 // pairing code no browser waits with, 409 for an action that does not
-// apply, 413 for a body over its limit, 503 (with Retry-After) while the
+// apply, 400 also for a body cut off, 413 for a body over its limit, 503 (with Retry-After) while the
 // database is unavailable, and 500, "internal error", for everything that
 // is the server's fault.
 func answerError(err error, notFound string) errorAnswer {
@@ -64,6 +65,10 @@ func answerError(err error, notFound string) errorAnswer {
 		return errorAnswer{status: http.StatusConflict, message: err.Error()}
 	case errors.Is(err, orders.ErrUnavailable):
 		return errorAnswer{status: http.StatusServiceUnavailable, message: unavailableMessage}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// After ErrUnavailable: a database connection cut off is not the
+		// client's doing.
+		return errorAnswer{status: http.StatusBadRequest, message: "the body ended before it was whole"}
 	}
 	return errorAnswer{status: http.StatusInternalServerError, message: "internal error"}
 }

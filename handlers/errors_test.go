@@ -3,6 +3,7 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 
@@ -25,6 +26,8 @@ func TestAnswerError(t *testing.T) {
 		{"no such code", errNoSuchCode, http.StatusNotFound, errNoSuchCode.Error()},
 		{"conflict", fmt.Errorf("bump: %w", orders.ErrConflict), http.StatusConflict, "bump: action does not apply"},
 		{"too big", fmt.Errorf("read order: %w", &http.MaxBytesError{Limit: 10}), http.StatusRequestEntityTooLarge, "the body is over 10 bytes"},
+		{"cut off", fmt.Errorf("read order: %w", io.ErrUnexpectedEOF), http.StatusBadRequest, "the body ended before it was whole"},
+		{"database cut off", fmt.Errorf("insert: %w: %w", orders.ErrUnavailable, io.ErrUnexpectedEOF), http.StatusServiceUnavailable, unavailableMessage},
 		{"internal", errors.New("disk on fire"), http.StatusInternalServerError, "internal error"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -581,17 +581,22 @@ func (b *Board) Order(id int64) (Order, error) {
 	return Order{}, fmt.Errorf("orders: order %d: %w", id, ErrNotFound)
 }
 
-// Lookup returns any order the board has ever placed, open or not, or an
-// error wrapping ErrNotFound.
+// Lookup returns any order ever placed on the board's store, open or not,
+// as the store has it now (another process sharing the store may have
+// changed it a moment before this board shows the change), or an error
+// wrapping ErrNotFound. While the store cannot be reached it returns an
+// open order as the board last knew it.
 func (b *Board) Lookup(ctx context.Context, id int64) (Order, error) {
-	if o, err := b.Order(id); err == nil {
+	o, err := b.store.Get(ctx, id)
+	if err == nil {
 		return o, nil
 	}
-	o, err := b.store.Get(ctx, id)
-	if err != nil {
-		return Order{}, fmt.Errorf("orders: lookup %d: %w", id, err)
+	if !errors.Is(err, ErrNotFound) {
+		if o, merr := b.Order(id); merr == nil {
+			return o, nil
+		}
 	}
-	return o, nil
+	return Order{}, fmt.Errorf("orders: lookup %d: %w", id, err)
 }
 
 // History returns the changes made to the order with the given ID, oldest

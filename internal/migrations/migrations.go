@@ -59,3 +59,19 @@ func Read(fsys fs.FS) ([]Migration, error) {
 	}
 	return out, nil
 }
+
+// CheckKnown returns an error when done, the versions a database has had,
+// holds one newer than the last of ms: a newer program migrated it, and
+// this one must not write to it.
+func CheckKnown(ms []Migration, done map[int64]bool) error {
+	var known int64
+	if len(ms) > 0 {
+		known = ms[len(ms)-1].Version
+	}
+	for v := range done {
+		if v > known {
+			return fmt.Errorf("the database has schema version %d; this program knows versions up to %d", v, known)
+		}
+	}
+	return nil
+}

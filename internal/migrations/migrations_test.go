@@ -29,3 +29,13 @@ func TestRead(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckKnown(t *testing.T) {
+	ms := []Migration{{Version: 1}, {Version: 2}}
+	if err := CheckKnown(ms, map[int64]bool{1: true, 2: true}); err != nil {
+		t.Errorf("known versions: %v", err)
+	}
+	if err := CheckKnown(ms, map[int64]bool{1: true, 3: true}); err == nil || !strings.Contains(err.Error(), "version 3") {
+		t.Errorf("a newer version: %v", err)
+	}
+}

@@ -57,14 +57,8 @@ func migrate(ctx context.Context, conn *pgx.Conn, fsys fs.FS) (applied []int64, 
 	if err != nil {
 		return nil, err
 	}
-	var known int64
-	if len(ms) > 0 {
-		known = ms[len(ms)-1].Version
-	}
-	for v := range done {
-		if v > known {
-			return nil, fmt.Errorf("the database has schema version %d; this program knows versions up to %d", v, known)
-		}
+	if err := migrations.CheckKnown(ms, done); err != nil {
+		return nil, err
 	}
 	for _, m := range ms {
 		if done[m.Version] {

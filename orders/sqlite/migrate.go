@@ -41,14 +41,8 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) ([]int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	var known int64
-	if len(ms) > 0 {
-		known = ms[len(ms)-1].Version
-	}
-	for v := range done {
-		if v > known {
-			return nil, fmt.Errorf("the database has schema version %d; this program knows versions up to %d", v, known)
-		}
+	if err := migrations.CheckKnown(ms, done); err != nil {
+		return nil, err
 	}
 	var applied []int64
 	for _, m := range ms {

@@ -26,31 +26,13 @@ func TestPairingQueryPlans(t *testing.T) {
 		{trimPairingsSQL, []string{"SCAN pairings USING COVERING INDEX pairings_created", "SEARCH pairings USING INTEGER PRIMARY KEY"}},
 		{deletePairingSQL, []string{"SEARCH pairings USING INDEX sqlite_autoindex_pairings_1 (code=?)"}},
 	} {
-		args := make([]any, strings.Count(tc.query, "?"))
-		for i := range args {
-			args[i] = "a"
-		}
-		rows, err := s.db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tc.query, args...)
-		if err != nil {
-			t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
-		}
-		var details []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
-			}
-			details = append(details, detail)
-		}
-		rows.Close()
-		plan := strings.Join(details, "\n")
+		plan := queryPlan(t, s, tc.query)
 		for _, want := range tc.plan {
 			if !strings.Contains(plan, want) {
 				t.Errorf("the plan of\n%s\nis\n%s\nwhich does not say %s", tc.query, plan, want)
 			}
 		}
-		if strings.Contains(plan, "TEMP B-TREE") || slices.Contains(details, "SCAN pairings") {
+		if strings.Contains(plan, "TEMP B-TREE") || slices.Contains(strings.Split(plan, "\n"), "SCAN pairings") {
 			t.Errorf("the plan of\n%s\nis\n%s\nwhich reads the table or sorts", tc.query, plan)
 		}
 	}

@@ -620,25 +620,7 @@ func TestQueryPlans(t *testing.T) {
 		{addEntrySQL, []string{"SEARCH orders USING INTEGER PRIMARY KEY"}, logOnly},
 		{logSQL, []string{"SEARCH h USING INDEX order_history_version (version>?)", "SEARCH o USING INTEGER PRIMARY KEY"}, logOnly},
 	} {
-		args := make([]any, strings.Count(tc.query, "?"))
-		for i := range args {
-			args[i] = "a"
-		}
-		rows, err := s.db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tc.query, args...)
-		if err != nil {
-			t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
-		}
-		var details []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
-			}
-			details = append(details, detail)
-		}
-		rows.Close()
-		plan := strings.Join(details, "\n")
+		plan := queryPlan(t, s, tc.query)
 		for _, want := range tc.plan {
 			if !strings.Contains(plan, want) {
 				t.Errorf("the plan of\n%s\nis\n%s\nwhich does not say %s", tc.query, plan, want)
@@ -777,4 +759,29 @@ func set(kind orders.EventKind, want orders.Order) orders.Edit {
 		o.FiredAt, o.BumpedAt, o.CancelledAt = want.FiredAt, want.BumpedAt, want.CancelledAt
 		return orders.Entry{Kind: kind, Change: updateChange(want)}, nil
 	}
+}
+
+// queryPlan returns SQLite's plan of query, one step a line, with every
+// parameter bound to a text.
+func queryPlan(t *testing.T, s *Store, query string) string {
+	t.Helper()
+	args := make([]any, strings.Count(query, "?"))
+	for i := range args {
+		args[i] = "a"
+	}
+	rows, err := s.db.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
+	}
+	defer rows.Close()
+	var details []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatalf("EXPLAIN QUERY PLAN: %v", err)
+		}
+		details = append(details, detail)
+	}
+	return strings.Join(details, "\n")
 }

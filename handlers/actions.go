@@ -121,6 +121,26 @@ func decodeAction(data []byte) (action, error) {
 	return newAction(m.Action, id, m.Station)
 }
 
+// ackPrefix starts every ack as hx-ws sends it: its hx-vals come first.
+var ackPrefix = []byte(`{"action":"ack",`)
+
+// decodeAck reads an ack, {"action": "ack", "version": 12, "headers":
+// {...}}, as a screen's receipt form sends it (see views.Receipt), and
+// reports false for any other message.
+func decodeAck(data []byte) (uint64, bool) {
+	if !bytes.HasPrefix(data, ackPrefix) {
+		return 0, false
+	}
+	var m struct {
+		Action  string `json:"action"`
+		Version uint64 `json:"version"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Action != "ack" {
+		return 0, false
+	}
+	return m.Version, true
+}
+
 // numberText returns the text of a JSON number, or of a JSON string, for
 // the caller to parse; "" for none.
 func numberText(raw json.RawMessage) (string, error) {

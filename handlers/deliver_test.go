@@ -22,7 +22,7 @@ func BenchmarkDeliver(b *testing.B) {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
 			board := orders.NewBoard(orders.BoardConfig{})
 			var renders atomic.Int64
-			f := newFrames(views.Screen{Store: DefaultStore}, &renders)
+			f := newFrames(views.Screen{Store: DefaultStore}, &renders, nil)
 			ctx, cancel := context.WithCancel(b.Context())
 			var received sync.WaitGroup // one count per subscriber per event
 			var stopped sync.WaitGroup
@@ -98,7 +98,7 @@ func TestDeliverRendersOncePerEvent(t *testing.T) {
 	noon := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	board := orders.NewBoard(orders.BoardConfig{Now: func() time.Time { return noon }})
 	var renders atomic.Int64
-	f := newFrames(views.Screen{Store: DefaultStore}, &renders)
+	f := newFrames(views.Screen{Store: DefaultStore}, &renders, nil)
 	const subscribers, events = 1000, 20
 	var started, done sync.WaitGroup
 	started.Add(subscribers)

@@ -24,8 +24,9 @@ const frameRing = 1024
 // every socket of that screen receives: the first socket to need an event
 // renders it, the others wait for and share the same bytes.
 type frames struct {
-	screen  views.Screen
-	renders *atomic.Int64 // shared by every screen's frames
+	screen   views.Screen
+	renders  *atomic.Int64 // shared by every screen's frames
+	rendered func(time.Duration)
 
 	mu   sync.Mutex
 	ring [frameRing]*frame
@@ -49,8 +50,10 @@ type frame struct {
 	err                    error
 }
 
-func newFrames(s views.Screen, renders *atomic.Int64) *frames {
-	return &frames{screen: s, renders: renders}
+// newFrames returns the frames of screen s, which count their renders in
+// renders and report how long each took to rendered.
+func newFrames(s views.Screen, renders *atomic.Int64, rendered func(time.Duration)) *frames {
+	return &frames{screen: s, renders: renders, rendered: rendered}
 }
 
 // get returns the rendered message for e, rendering it if no socket has yet.
@@ -75,7 +78,11 @@ func (f *frames) get(e orders.Event) *frame {
 
 func (fr *frame) render(f *frames, e orders.Event) {
 	f.renders.Add(1)
+	start := time.Now()
 	fr.data, fr.err = render(views.Message(f.screen, e))
+	if f.rendered != nil {
+		defer func() { f.rendered(time.Since(start)) }()
+	}
 	if c, delay := views.FollowUp(f.screen, e); fr.err == nil && c != nil {
 		fr.followUp, fr.err = render(c)
 		fr.delay = delay

@@ -11,8 +11,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ticketrail/ticketrail/orders"
 	"github.com/ticketrail/ticketrail/views"
@@ -88,6 +91,22 @@ type Options struct {
 	// WarnAfter and LateAfter are the ages at which a ticket's timer turns
 	// amber and red. Defaults DefaultWarnAfter and DefaultLateAfter.
 	WarnAfter, LateAfter time.Duration
+	// UnseenAfter is how long a screen may take to show what it was sent
+	// before the expo screens raise the unseen-ticket alarm (see
+	// views.UnseenPanel); the screen is then sent the rail again, and
+	// after as long again its socket is closed so that the page
+	// reconnects. A station with open tickets and no screen for as long
+	// raises the alarm too. Default DefaultUnseenAfter; negative turns
+	// the alarms off. Only sockets whose URL has acks=1, as the rail's
+	// own pages ask, are held to it.
+	UnseenAfter time.Duration
+	// Metrics, if set, is where the handler registers its Prometheus
+	// series: screens, messages and bytes sent, renders, catch-ups,
+	// sockets closed by reason, ack lag, alarms, API requests, the rail's
+	// changes and open tickets. The handler serves no metrics itself:
+	// mount a promhttp handler, behind Guard if it is on the rail's
+	// listener.
+	Metrics prometheus.Registerer
 }
 
 // Handler is the rail's HTTP handler. Close it to close every WebSocket.
@@ -102,6 +121,9 @@ type Handler struct {
 	door    *door
 	pairing *pairings
 	sockets *socketSet
+	watch   *watch
+	metrics *metrics
+	counted *orders.Subscription // counts the rail's changes for metrics
 }
 
 // New returns the handler for opts. It panics if opts.Board is nil.
@@ -130,6 +152,9 @@ func New(opts Options) *Handler {
 	if opts.LateAfter <= 0 {
 		opts.LateAfter = DefaultLateAfter
 	}
+	if opts.UnseenAfter == 0 {
+		opts.UnseenAfter = DefaultUnseenAfter
+	}
 	if opts.Pairing == "" {
 		opts.Pairing = PairRemote
 	}
@@ -146,16 +171,58 @@ func New(opts Options) *Handler {
 		look:    look{store: opts.Store, warnAfter: opts.WarnAfter, lateAfter: opts.LateAfter},
 		pairing: newPairings(opts.Board.Now, opts.Board.Store()),
 		sockets: newSocketSet(opts.Board.Store(), opts.RevokedCheckEvery, opts.Logger),
+		metrics: newMetrics(),
 	}
 	for _, st := range append([]orders.Station{""}, orders.Stations()...) {
 		for _, viewOnly := range []bool{false, true} {
 			k := screenKind{st, viewOnly}
-			h.screens[k] = newFrames(h.look.screen(k), &h.renders)
+			h.screens[k] = newFrames(h.look.screen(k), &h.renders, h.metrics.rendered)
 		}
 	}
+	h.watch = &watch{
+		after: max(opts.UnseenAfter, 0), now: opts.Board.Now, board: opts.Board, sockets: h.sockets,
+		look: h.look, metrics: h.metrics, log: opts.Logger,
+	}
+	h.sockets.emptied = h.watch.allClosed
 	h.mux = h.routes()
+	if opts.Metrics != nil {
+		h.metrics.register(opts.Metrics, h)
+		h.countEvents()
+	}
 	return h
 }
+
+// countEvents counts the rail's changes for the metrics, as the board
+// publishes them, until Close.
+func (h *Handler) countEvents() {
+	var mu sync.Mutex
+	var sub *orders.Subscription
+	count := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for sub != nil {
+			e, ok, err := sub.TryNext()
+			if !ok || err != nil {
+				return
+			}
+			if e.Kind != orders.EventSnapshot && e.Kind != orders.EventTick {
+				h.metrics.event(e.Kind)
+			}
+		}
+	}
+	mu.Lock()
+	sub = h.opts.Board.SubscribeFunc(count)
+	h.counted = sub
+	mu.Unlock()
+	count()
+}
+
+// Guard serves next only to the callers the order API answers: with
+// Options.APIToken, those that carry it; without, whoever the pairing mode
+// trusts (this machine, with PairRemote) and paired screens, a view-only
+// one for reading. It is for what a program mounts beside the rail, such
+// as its metrics.
+func (h *Handler) Guard(next http.Handler) http.Handler { return h.door.apiAuth(next) }
 
 // ServeHTTP serves the rail's routes.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -174,5 +241,8 @@ func (h *Handler) Renders() int64 { return h.renders.Load() }
 // connections without a close handshake. http.Server.Shutdown does not do
 // this, as WebSocket connections are hijacked.
 func (h *Handler) Close(ctx context.Context) error {
+	if h.counted != nil {
+		h.counted.Close()
+	}
 	return h.sockets.close(ctx)
 }

@@ -117,7 +117,7 @@ func TestFragments(t *testing.T) {
 			t.Errorf("%s: status %d, body %.300s", path, resp.StatusCode, body)
 		}
 	}
-	if resp, body := get(t, r.srv.URL+"/?controls=none"); !strings.Contains(body, `hx-ws:connect="ws?controls=none"`) {
+	if resp, body := get(t, r.srv.URL+"/?controls=none"); !strings.Contains(body, `hx-ws:connect="ws?controls=none&amp;acks=1"`) {
 		t.Errorf("a view-only page connects elsewhere: %d %.300s", resp.StatusCode, body)
 	}
 	for _, path := range []string{"/fragments/rail?controls=some", "/ws?controls=x", "/?controls=all&station=oven"} {
@@ -160,7 +160,7 @@ func TestMountedUnderPrefix(t *testing.T) {
 		t.Fatalf("page emits only %v", urls)
 	}
 	for _, u := range urls {
-		if u == "ws" {
+		if strings.HasPrefix(u, "ws?") {
 			c := dial(t, wsURL(srv.URL)+"/kitchen/"+u)
 			if m := read(t, c); len(m.partials) == 0 || len(m.partials[0].tickets) != 1 {
 				t.Fatalf("socket under /kitchen/ sent %+v", m)

@@ -89,6 +89,11 @@ func newLimiter(r float64, b int) *rate.Limiter {
 	return rate.NewLimiter(rate.Limit(r), b)
 }
 
+// ackLimiter bounds the acks a socket's screen may send: more than any
+// screen sends, one per message, even while it catches up. Acks beyond
+// it are dropped; the next one covers them.
+func ackLimiter() *rate.Limiter { return newLimiter(200, 512) }
+
 // actionLimiter returns the token bucket of one socket's messages.
 func (l Limits) actionLimiter() *rate.Limiter {
 	l = l.withDefaults()

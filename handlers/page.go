@@ -3,6 +3,7 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
@@ -27,7 +28,11 @@ var contentSecurityPolicy = "default-src 'self'; img-src 'self' data:; media-src
 // HTML, so a screen opened mid-service shows the rail on first paint. A
 // browser that is not a screen gets the pairing page instead, unless
 // Options.Authorize decides who is who (authorized).
-func handlePage(d *door, board *orders.Board, ps *pairings, lk look, authorized bool, log *slog.Logger) http.Handler {
+//
+// The page's socket URL asks to be held to its receipts (acks=1, see
+// watch), but for a fleet page's miniature (mini=1), which is neither
+// listed nor watched.
+func handlePage(d *door, board *orders.Board, ps *pairings, lk look, wt *watch, authorized bool, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k, ok := kindOf(w, r)
 		if !ok {
@@ -45,6 +50,16 @@ func handlePage(d *door, board *orders.Board, ps *pairings, lk look, authorized 
 			k.viewOnly = true
 		}
 		snap := board.Snapshot()
+		wsURL := "ws" + k.query(false)
+		if r.URL.Query().Get("mini") == "1" {
+			wsURL = addQuery(wsURL, "mini=1")
+		} else {
+			wsURL = addQuery(wsURL, "acks=1")
+		}
+		var alarms []views.Alarm
+		if k.station == "" {
+			alarms, _, _ = wt.current()
+		}
 		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
 		writeHTML(w, r, log, views.Page(views.PageData{
 			Screen:   lk.screen(k),
@@ -52,7 +67,8 @@ func handlePage(d *door, board *orders.Board, ps *pairings, lk look, authorized 
 			CSSURL:   assets.Path("rail.css"),
 			HTMXURL:  assets.Path("htmx/htmx.min.js"),
 			WSExtURL: assets.Path("htmx/hx-ws.min.js"),
-			WSURL:    "ws" + k.query(false),
+			WSURL:    wsURL,
+			Alarms:   alarms,
 			Now:      snap.Now,
 			Orders:   snap.Orders,
 			Recent:   snap.Recent,
@@ -65,6 +81,14 @@ func handlePage(d *door, board *orders.Board, ps *pairings, lk look, authorized 
 			ScreensLink: p.Kitchen() && !authorized,
 		}))
 	})
+}
+
+// addQuery adds the query parameter kv (already escaped) to url.
+func addQuery(url, kv string) string {
+	if strings.Contains(url, "?") {
+		return url + "&" + kv
+	}
+	return url + "?" + kv
 }
 
 // writePage writes a whole page under the page's Content-Security-Policy.

@@ -12,12 +12,13 @@ func (h *Handler) routes() *http.ServeMux {
 	socket := &socketServer{
 		door: d, board: board, frames: h.screens, sockets: h.sockets, origins: h.opts.OriginPatterns,
 		writeTimeout: h.opts.WriteTimeout, limits: h.opts.Limits, log: log,
-		writers: newWriters(h.opts.PingEvery),
+		writers: newWriters(h.opts.PingEvery), watch: h.watch, metrics: h.metrics,
 	}
+	h.watch.writers = socket.writers
 	screens := &screenAdmin{door: d, board: board, pairing: h.pairing, sockets: h.sockets, look: h.look, log: log}
 
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", handlePage(d, board, h.pairing, h.look, h.opts.Authorize != nil, log))
+	mux.Handle("GET /{$}", handlePage(d, board, h.pairing, h.look, h.watch, h.opts.Authorize != nil, log))
 	mux.Handle("GET /ws", limitScreens(h.opts.Limits, log, socket))
 	mux.Handle("GET /fragments/rail", og.cors("GET", handleRailFragment(d, board, h.look, log)))
 	mux.Handle("GET /fragments/tickets/{id}", og.cors("GET", handleTicketFragment(d, board, h.look, log)))
@@ -36,16 +37,20 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("GET /readyz", handleReadyz(board))
 
 	// One rate limit for the whole API: its routes share each client's
-	// bucket.
+	// bucket. Each route is counted and timed by its pattern, refused
+	// requests too.
 	limit := limitAPI(h.opts.Limits)
-	mux.Handle("POST /api/orders", limit(d.apiAuth(handleCreateOrder(board, log))))
-	mux.Handle("GET /api/orders", limit(d.apiAuth(handleListOrders(board, log))))
-	mux.Handle("GET /api/orders/{id}", limit(d.apiAuth(handleGetOrder(board, log))))
-	mux.Handle("POST /api/orders/{id}/{action}", limit(d.apiAuth(handleOrderAction(board, log))))
-	mux.Handle("POST /api/orders/{id}/items/{item}/{state}", limit(d.apiAuth(handleItemAction(board, log))))
-	mux.Handle("GET /api/stats", limit(d.apiAuth(handleStats(board, log))))
-	mux.Handle("GET /api/screens", limit(d.apiAuth(screens.handleList())))
-	mux.Handle("POST /api/screens", limit(d.apiAuth(screens.handleAdd())))
-	mux.Handle("DELETE /api/screens/{id}", limit(d.apiAuth(screens.handleDelete())))
+	api := func(pattern string, next http.Handler) {
+		mux.Handle(pattern, h.metrics.apiRoute(pattern, limit(d.apiAuth(next))))
+	}
+	api("POST /api/orders", handleCreateOrder(board, log))
+	api("GET /api/orders", handleListOrders(board, log))
+	api("GET /api/orders/{id}", handleGetOrder(board, log))
+	api("POST /api/orders/{id}/{action}", handleOrderAction(board, log))
+	api("POST /api/orders/{id}/items/{item}/{state}", handleItemAction(board, log))
+	api("GET /api/stats", handleStats(board, log))
+	api("GET /api/screens", screens.handleList())
+	api("POST /api/screens", screens.handleAdd())
+	api("DELETE /api/screens/{id}", screens.handleDelete())
 	return mux
 }

@@ -91,8 +91,9 @@ func (sa *screenAdmin) revoke(r *http.Request, id int64) error {
 		return err
 	}
 	conns := sa.sockets.ofScreen(id)
-	for _, c := range conns {
-		go c.Close(StatusRevoked, "screen revoked")
+	for _, s := range conns {
+		s.closing.CompareAndSwap(nil, &reasonRevoked)
+		go s.c.Close(StatusRevoked, "screen revoked")
 	}
 	sa.log.Info("screen revoked", "screen", id, "sockets", len(conns))
 	return nil

@@ -53,10 +53,28 @@ type screenSocket struct {
 	timerDue time.Time
 	lastPong atomic.Int64 // when the last pong came, in Unix nanoseconds
 
+	// info is who and what the socket serves.
+	info socketInfo
+	// rec is what the screen was sent and has acked; clock is the
+	// board's, which times it.
+	rec   receipts
+	clock func() time.Time
+	// watch holds the expo's alarm panel; metrics counts what is sent.
+	watch   *watch
+	metrics *metrics
+	// closing is why the server closes the socket, once it has begun to.
+	closing atomic.Pointer[closeReason]
+	// What was sent: messages, their bytes and the snapshots among them.
+	messages, bytes, snapshots atomic.Int64
+
 	// Only the writer serving the socket touches these.
 	pending  []followUp
 	nextPing time.Time
 	pingSent time.Time // when the ping that is not answered yet went, or zero
+	alarmGen uint64    // the generation of the alarm panel last sent
+	// overflowsSeen is how many times the socket had fallen behind by
+	// the last snapshot it sent.
+	overflowsSeen int
 
 	// writers.mu guards these.
 	state turnState
@@ -212,7 +230,14 @@ func (ws *writers) serve(s *screenSocket) (async bool) {
 		s.pingSent = now
 		s.nextPing = pingTime(now.Add(ws.pingEvery))
 	}
-	b, err := sendWaiting(s.w, s.sub, s.f, &s.pending, now)
+	if s.f.screen.Station == "" && s.watch != nil {
+		if _, panel, gen := s.watch.current(); gen != s.alarmGen {
+			s.w.send(panel)
+			s.alarmGen = gen
+			s.sentMessage(len(panel))
+		}
+	}
+	b, err := sendWaiting(s, now)
 	if err != nil {
 		ws.stop(s, err)
 		return false
@@ -240,6 +265,7 @@ func (ws *writers) wrote(s *screenSocket, b batch, err error) {
 		// catch it up: it cannot keep up. Nothing more is written; the
 		// close frame goes out now and the page reconnects.
 		ws.leave(s)
+		s.closing.CompareAndSwap(nil, &reasonBehind)
 		go func() {
 			s.c.Close(websocket.StatusTryAgainLater, "too slow, reconnect")
 			s.end(errTooSlow)
@@ -301,16 +327,18 @@ type batch struct {
 	overflows int
 }
 
-// sendWaiting puts on w the follow-ups due at now and the messages of the
-// events waiting, oldest first, up to about maxBatch bytes. Each is a
-// WebSocket message of its own: htmx applies the swaps of one message
+// sendWaiting puts on s's wire the follow-ups due at now and the messages
+// of the events waiting, oldest first, up to about maxBatch bytes. Each is
+// a WebSocket message of its own: htmx applies the swaps of one message
 // together, finding all their targets first, so messages are not merged.
-func sendWaiting(w *wire, sub *orders.Subscription, f *frames, pending *[]followUp, now time.Time) (batch, error) {
+func sendWaiting(s *screenSocket, now time.Time) (batch, error) {
+	w, sub, f, pending := s.w, s.sub, s.f, &s.pending
 	var b batch
 	written := 0
 	for len(*pending) > 0 && !(*pending)[0].due.After(now) {
 		w.send((*pending)[0].data)
 		written += len((*pending)[0].data)
+		s.sentMessage(len((*pending)[0].data))
 		*pending = (*pending)[1:]
 	}
 	for written < maxBatch {
@@ -327,12 +355,21 @@ func sendWaiting(w *wire, sub *orders.Subscription, f *frames, pending *[]follow
 			// write.
 			b.overflows = sub.Overflows()
 			b.catchUp = b.overflows > 0
+			if b.overflows > s.overflowsSeen {
+				s.overflowsSeen = b.overflows
+				s.metrics.snapshot(snapshotBehind)
+			}
 			// The snapshot has no leaving tickets left to remove.
 			*pending = (*pending)[:0]
 		}
 		if fr.wire != nil {
 			w.send(fr.wire)
 			written += len(fr.wire)
+			s.sentMessage(len(fr.wire))
+			s.rec.sentEvent(e, s.clock())
+			if e.Kind == orders.EventSnapshot {
+				s.snapshots.Add(1)
+			}
 		}
 		if fr.followUp != nil {
 			*pending = append(*pending, followUp{now.Add(fr.delay), fr.followUpWire})
@@ -341,4 +378,18 @@ func sendWaiting(w *wire, sub *orders.Subscription, f *frames, pending *[]follow
 	}
 	b.more = true
 	return b, nil
+}
+
+// sentMessage counts a message of n bytes sent to s.
+func (s *screenSocket) sentMessage(n int) {
+	s.messages.Add(1)
+	s.bytes.Add(int64(n))
+	s.metrics.sent(n)
+}
+
+// ack notes the screen's ack of version v (see receipts).
+func (s *screenSocket) ack(v uint64) {
+	if lag, ok := s.rec.acked(v, s.clock()); ok {
+		s.metrics.acked(lag)
+	}
 }

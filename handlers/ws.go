@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"io"
+	"cmp"
 	"log/slog"
 	"maps"
+	"slices"
 	"net"
 	"net/http"
 	"sync"
@@ -36,6 +38,8 @@ type socketServer struct {
 	limits       Limits
 	log          *slog.Logger
 	writers      *writers
+	watch        *watch
+	metrics      *metrics
 }
 
 // ServeHTTP upgrades the request to a screen's socket and serves it.
@@ -47,7 +51,7 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ww := &wiredWriter{ResponseWriter: w, timeout: s.writeTimeout}
-	sock := &screenSocket{f: s.frames[k]}
+	sock := &screenSocket{f: s.frames[k], info: newSocketInfo(r, k, p, s.board.Now()), clock: s.board.Now, watch: s.watch, metrics: s.metrics}
 	c, err := websocket.Accept(ww, r, &websocket.AcceptOptions{
 		OriginPatterns: s.origins,
 		// Context takeover costs about a megabyte per socket, and
@@ -67,19 +71,32 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// (see wiredWriter), which takes over the socket's slot under the
 	// screen caps.
 	ctx, drop := context.WithCancel(orders.WithActor(context.WithoutCancel(r.Context()), p.Actor))
-	if !s.sockets.track(c, drop, p.Screen) {
+	sock.c, sock.w = c, ww.wire
+	if !s.sockets.track(sock, drop) {
 		drop()
 		c.Close(websocket.StatusServiceRestart, "server restarting")
 		return
 	}
-	sock.c, sock.w = c, ww.wire
-	release, remote := takeSlot(r), r.RemoteAddr
+	release := takeSlot(r)
+	if !sock.info.mini {
+		s.log.Info("screen connected", append(sock.info.logAttrs(), "remote", sock.info.remote, "acks", sock.info.acks)...)
+	}
+	s.metrics.opened(k)
+	s.watch.begin()
 	go func() {
 		defer release()
 		defer s.sockets.untrack(c)
 		defer drop()
-		if err := s.serveSocket(ctx, sock, k.viewOnly); err != nil && !expectedClose(err) {
-			s.log.Warn("websocket ended", "remote", remote, "err", err)
+		err := s.serveSocket(ctx, sock, k.viewOnly)
+		reason := endReason(sock.closing.Load(), err)
+		s.metrics.closed(k, reason)
+		attrs := append(sock.info.logAttrs(), "reason", string(reason), "after", s.board.Now().Sub(sock.info.since).Round(time.Millisecond),
+			"messages", sock.messages.Load(), "bytes", sock.bytes.Load(), "snapshots", sock.snapshots.Load(), "applied", sock.rec.state().applied)
+		switch {
+		case err != nil && !expectedClose(err):
+			s.log.Warn("screen disconnected", append(attrs, "err", err)...)
+		case !sock.info.mini:
+			s.log.Info("screen disconnected", attrs...)
 		}
 	}()
 }
@@ -100,7 +117,7 @@ func (s *socketServer) serveSocket(ctx context.Context, sock *screenSocket, view
 	s.writers.start(sock)
 	defer s.writers.leave(sock)
 
-	rerr := s.readLoop(ctx, sock.c, viewOnly)
+	rerr := s.readLoop(ctx, sock, viewOnly)
 	end(rerr)
 	sock.c.CloseNow()
 	if cause := context.Cause(ctx); errors.Is(rerr, context.Canceled) && cause != nil && !errors.Is(cause, context.Canceled) {
@@ -118,8 +135,9 @@ func (s *socketServer) serveSocket(ctx context.Context, sock *screenSocket, view
 // most once a minute per socket. A message over MaxMessageBytes closes the
 // socket with 1009 (message too big), a binary one with 1003 (unsupported
 // data) and a text one that is not UTF-8 with 1007 (invalid payload data).
-func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly bool) error {
-	limit := s.limits.actionLimiter()
+func (s *socketServer) readLoop(ctx context.Context, sock *screenSocket, viewOnly bool) error {
+	c := sock.c
+	limit, ackLimit := s.limits.actionLimiter(), ackLimiter()
 	var dropped, ignored, watched quietLog
 	var lastErr error
 	defer func() {
@@ -140,13 +158,23 @@ func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly
 		}
 		switch {
 		case typ != websocket.MessageText:
-			s.log.Info("socket closed: it sent a binary message")
+			sock.closing.CompareAndSwap(nil, &reasonBadMessage)
+			s.log.Info("socket closed: it sent a binary message", sock.info.logAttrs()...)
 			return c.Close(websocket.StatusUnsupportedData, "text messages only")
 		case !utf8.Valid(data):
-			s.log.Info("socket closed: it sent a text message that is not UTF-8")
+			sock.closing.CompareAndSwap(nil, &reasonBadMessage)
+			s.log.Info("socket closed: it sent a text message that is not UTF-8", sock.info.logAttrs()...)
 			return c.Close(websocket.StatusInvalidFramePayloadData, "text must be UTF-8")
 		}
 		now := time.Now()
+		if v, ok := decodeAck(data); ok {
+			// Acks come from view-only screens too, and do not count
+			// against the actions.
+			if ackLimit.AllowN(now, 1) {
+				sock.ack(v)
+			}
+			continue
+		}
 		if !limit.AllowN(now, 1) {
 			if n, ok := dropped.note(now); ok {
 				s.log.Info("socket messages dropped: over the action rate", "count", n)
@@ -167,7 +195,9 @@ func (s *socketServer) readLoop(ctx context.Context, c *websocket.Conn, viewOnly
 			}
 			continue
 		}
-		switch _, err := act(ctx, s.board, a); {
+		switch o, err := act(ctx, s.board, a); {
+		case err == nil:
+			s.log.Info("action", "by", orders.ActorFrom(ctx), "action", a.name, "order", a.id, "number", o.Number, "station", a.station, "socket", sock.info.id)
 		case errors.Is(err, orders.ErrNotFound), errors.Is(err, orders.ErrConflict):
 			// Normal when two screens race: the board's events already
 			// show both screens the truth.
@@ -210,6 +240,8 @@ type socketSet struct {
 	checking bool // the check runs
 	conns    map[*websocket.Conn]socketEntry
 	wg       sync.WaitGroup
+	// emptied, if set, is called when the last socket has closed.
+	emptied func()
 }
 
 // newSocketSet returns an empty set whose paired screens are in store.
@@ -221,6 +253,22 @@ func newSocketSet(store orders.Store, checkEvery time.Duration, log *slog.Logger
 type socketEntry struct {
 	drop   context.CancelFunc // drops the connection
 	screen int64              // the paired screen it serves, 0 for none
+	sock   *screenSocket
+}
+
+// all returns the open sockets but the fleet page's miniatures, oldest
+// first.
+func (ss *socketSet) all() []*screenSocket {
+	ss.mu.Lock()
+	socks := make([]*screenSocket, 0, len(ss.conns))
+	for _, e := range ss.conns {
+		if !e.sock.info.mini {
+			socks = append(socks, e.sock)
+		}
+	}
+	ss.mu.Unlock()
+	slices.SortFunc(socks, func(a, b *screenSocket) int { return cmp.Compare(a.info.id, b.info.id) })
+	return socks
 }
 
 // close closes every socket with 1012 and refuses new ones (see
@@ -232,7 +280,8 @@ func (ss *socketSet) close(ctx context.Context) error {
 	maps.Copy(conns, ss.conns)
 	ss.mu.Unlock()
 
-	for c := range conns {
+	for c, e := range conns {
+		e.sock.closing.CompareAndSwap(nil, &reasonRestart)
 		go c.Close(websocket.StatusServiceRestart, "server restarting")
 	}
 	done := make(chan struct{})
@@ -254,15 +303,16 @@ func (ss *socketSet) close(ctx context.Context) error {
 	}
 }
 
-// track registers a socket, the function that drops it and the screen it
-// serves; it reports false once Close has begun.
-func (ss *socketSet) track(c *websocket.Conn, drop context.CancelFunc, screen int64) bool {
+// track registers a socket and the function that drops it; it reports
+// false once Close has begun.
+func (ss *socketSet) track(s *screenSocket, drop context.CancelFunc) bool {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	if ss.closing {
 		return false
 	}
-	ss.conns[c] = socketEntry{drop, screen}
+	screen := s.info.screen
+	ss.conns[s.c] = socketEntry{drop, screen, s}
 	ss.wg.Add(1)
 	if screen != 0 && !ss.checking {
 		ss.checking = true
@@ -278,10 +328,10 @@ func (ss *socketSet) checkRevoked() {
 	defer t.Stop()
 	for range t.C {
 		ss.mu.Lock()
-		open := make(map[int64][]*websocket.Conn)
-		for c, e := range ss.conns {
+		open := make(map[int64][]*screenSocket)
+		for _, e := range ss.conns {
 			if e.screen != 0 {
-				open[e.screen] = append(open[e.screen], c)
+				open[e.screen] = append(open[e.screen], e.sock)
 			}
 		}
 		if len(open) == 0 || ss.closing {
@@ -302,7 +352,8 @@ func (ss *socketSet) checkRevoked() {
 		for id, conns := range open {
 			ss.log.Info("screen revoked elsewhere: its sockets close", "screen", id, "sockets", len(conns))
 			for _, c := range conns {
-				go c.Close(StatusRevoked, "screen revoked")
+				c.closing.CompareAndSwap(nil, &reasonRevoked)
+				go c.c.Close(StatusRevoked, "screen revoked")
 			}
 		}
 	}
@@ -311,19 +362,23 @@ func (ss *socketSet) checkRevoked() {
 func (ss *socketSet) untrack(c *websocket.Conn) {
 	ss.mu.Lock()
 	delete(ss.conns, c)
+	empty := len(ss.conns) == 0
 	ss.mu.Unlock()
+	if empty && ss.emptied != nil {
+		ss.emptied()
+	}
 	ss.wg.Done()
 }
 
 // ofScreen returns the open sockets of paired screen id.
-func (ss *socketSet) ofScreen(id int64) []*websocket.Conn {
+func (ss *socketSet) ofScreen(id int64) []*screenSocket {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	var conns []*websocket.Conn
-	for c, s := range ss.conns {
-		if s.screen == id {
-			conns = append(conns, c)
+	var socks []*screenSocket
+	for _, e := range ss.conns {
+		if e.screen == id {
+			socks = append(socks, e.sock)
 		}
 	}
-	return conns
+	return socks
 }

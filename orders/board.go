@@ -35,6 +35,8 @@ type Board struct {
 	hub    *Hub
 	store  Store
 	logger *slog.Logger
+	// observeStore is BoardConfig.ObserveStore.
+	observeStore func(StoreOp, time.Duration, error)
 
 	// amu serialises applying the log's entries, so that they are
 	// applied once each and in version order. It is held while the log
@@ -69,6 +71,34 @@ type BoardConfig struct {
 	// Logger is where Follow says when the store is lost and found
 	// again. Default: a logger that discards.
 	Logger *slog.Logger
+	// ObserveStore, if set, is told how long each of the board's calls
+	// to its store took, and the error it ended with, for metrics.
+	ObserveStore func(op StoreOp, took time.Duration, err error)
+}
+
+// StoreOp names a call of a Board to its Store, for
+// BoardConfig.ObserveStore.
+type StoreOp string
+
+// The calls a Board makes to its Store.
+const (
+	OpInsert  StoreOp = "insert"
+	OpUpdate  StoreOp = "update"
+	OpLog     StoreOp = "log"
+	OpGet     StoreOp = "get"
+	OpHistory StoreOp = "history"
+	OpList    StoreOp = "list"
+)
+
+// StoreOps lists every StoreOp.
+func StoreOps() []StoreOp { return []StoreOp{OpInsert, OpUpdate, OpLog, OpGet, OpHistory, OpList} }
+
+// observe reports a call to the store that began at start and ended with
+// err to BoardConfig.ObserveStore.
+func (b *Board) observe(op StoreOp, start time.Time, err error) {
+	if b.observeStore != nil {
+		b.observeStore(op, time.Since(start), err)
+	}
 }
 
 // NewBoard returns an empty board that keeps its orders in memory only.
@@ -84,7 +114,7 @@ func NewBoard(cfg BoardConfig) *Board {
 // holds: the open tickets in rail order, the recall list and the version of
 // the log they show.
 func OpenBoard(ctx context.Context, s Store, cfg BoardConfig) (*Board, error) {
-	b := &Board{now: cfg.Now, store: s, logger: cfg.Logger}
+	b := &Board{now: cfg.Now, store: s, logger: cfg.Logger, observeStore: cfg.ObserveStore}
 	if b.now == nil {
 		b.now = time.Now
 	}
@@ -158,7 +188,9 @@ func (b *Board) Place(ctx context.Context, n NewOrder) (o Order, created bool, e
 	o.Allergens, o.Allergy = orderAllergens(n)
 	c := changeOf(ctx, Entry{Kind: EventPlaced}, now)
 	idem := Idempotency{Key: n.Key, Fingerprint: fingerprint}
+	start := time.Now()
 	e, err := b.store.Insert(ctx, o, idem, now.Add(-IdempotencyWindow), c)
+	b.observe(OpInsert, start, err)
 	if prior := (*PriorError)(nil); errors.As(err, &prior) {
 		if prior.Idempotency.Fingerprint != nil && !bytes.Equal(prior.Idempotency.Fingerprint, fingerprint) {
 			field := "source_id"
@@ -331,7 +363,7 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 	if err := b.writable(); err != nil {
 		return Order{}, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
-	now := b.now()
+	now, start := b.now(), time.Now()
 	e, err := b.store.Update(ctx, id, func(o *Order) (Entry, error) {
 		e, err := apply(o, now)
 		if err != nil || e.Kind == "" {
@@ -340,6 +372,7 @@ func (b *Board) change(ctx context.Context, verb string, id int64, apply func(o 
 		e.Change = changeOf(ctx, e, now)
 		return e, nil
 	})
+	b.observe(OpUpdate, start, err)
 	if err != nil {
 		return e.Order, fmt.Errorf("orders: %s %d: %w", verb, id, err)
 	}
@@ -399,7 +432,9 @@ func (b *Board) catchUp(ctx context.Context, upTo uint64) error {
 		if upTo != 0 && from >= upTo {
 			return nil
 		}
+		start := time.Now()
 		entries, err := b.store.Log(ctx, from, logPage)
+		b.observe(OpLog, start, err)
 		if err != nil {
 			return fmt.Errorf("orders: read the log after version %d: %w", from, err)
 		}
@@ -587,7 +622,9 @@ func (b *Board) Order(id int64) (Order, error) {
 // wrapping ErrNotFound. While the store cannot be reached it returns an
 // open order as the board last knew it.
 func (b *Board) Lookup(ctx context.Context, id int64) (Order, error) {
+	start := time.Now()
 	o, err := b.store.Get(ctx, id)
+	b.observe(OpGet, start, err)
 	if err == nil {
 		return o, nil
 	}
@@ -602,7 +639,9 @@ func (b *Board) Lookup(ctx context.Context, id int64) (Order, error) {
 // History returns the changes made to the order with the given ID, oldest
 // first, or an error wrapping ErrNotFound.
 func (b *Board) History(ctx context.Context, id int64) ([]Change, error) {
+	start := time.Now()
 	h, err := b.store.History(ctx, id)
+	b.observe(OpHistory, start, err)
 	if err != nil {
 		return nil, fmt.Errorf("orders: history %d: %w", id, err)
 	}
@@ -629,7 +668,9 @@ func (b *Board) Ready(ctx context.Context) error {
 // List returns up to limit orders with one of the given statuses (all if
 // none), in the order placed; the newest when there are more.
 func (b *Board) List(ctx context.Context, limit int, statuses ...Status) ([]Order, error) {
+	start := time.Now()
 	out, err := b.store.List(ctx, limit, statuses...)
+	b.observe(OpList, start, err)
 	if err != nil {
 		return nil, fmt.Errorf("orders: list: %w", err)
 	}

@@ -179,6 +179,7 @@ type Subscription struct {
 	buf       []*Event // a ring of queued events: n of them from head; nil until needed
 	head, n   int
 	stale     bool
+	resync    bool // the coming snapshot is due even if nothing is new
 	closed    bool
 	overflows int
 
@@ -243,13 +244,14 @@ func (s *Subscription) TryNext() (Event, bool, error) {
 			return Event{}, false, ErrClosed
 		}
 		if s.stale {
-			s.stale = false
+			forced := s.resync
+			s.stale, s.resync = false, false
 			s.mu.Unlock()
 			// Taken after the flag is cleared: events published from
 			// now on are queued, and those the snapshot already shows
 			// are skipped below by their Seq.
 			snap := s.hub.snapshot()
-			if s.started && snap.Seq <= s.seen {
+			if s.started && snap.Seq <= s.seen && !forced {
 				// Events already seen filled the queue; this
 				// subscriber is current after all.
 				continue
@@ -299,6 +301,29 @@ func (s *Subscription) Overflows() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.overflows
+}
+
+// Resync makes the subscriber's next event a fresh snapshot, as if it had
+// fallen behind (without counting an overflow): the events it has queued
+// are dropped, as the snapshot shows them. It is for a subscriber whose
+// screen shows something else than it was sent.
+func (s *Subscription) Resync() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.drop()
+	s.stale, s.resync = true, true
+	s.mu.Unlock()
+	if s.notify != nil {
+		s.notify()
+		return
+	}
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
 }
 
 // Close unregisters the subscription and wakes a pending Next. It is safe

@@ -352,3 +352,38 @@ func BenchmarkPublish1000(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/subscribers, "ns/delivery")
 }
+
+// TestResync checks that a resync replaces what a subscriber has queued
+// with one snapshot, even when it had seen every event, and counts no
+// overflow.
+func TestResync(t *testing.T) {
+	b := orders.NewBoard(orders.BoardConfig{})
+	sub := b.Subscribe()
+	defer sub.Close()
+	ctx := t.Context()
+	if e, err := sub.Next(ctx); err != nil || e.Kind != orders.EventSnapshot {
+		t.Fatalf("first event %v, %v", e.Kind, err)
+	}
+	if _, _, err := b.Place(ctx, orders.NewOrder{Destination: orders.DiningRoom, Items: []orders.Item{{Name: "Fries", Quantity: 1, Station: orders.Fry}}}); err != nil {
+		t.Fatal(err)
+	}
+	if e, err := sub.Next(ctx); err != nil || e.Kind != orders.EventPlaced {
+		t.Fatalf("second event %v, %v", e.Kind, err)
+	}
+	sub.Resync()
+	e, ok, err := sub.TryNext()
+	if err != nil || !ok || e.Kind != orders.EventSnapshot || len(e.Orders) != 1 {
+		t.Fatalf("after Resync: %v %v %v, %d orders; want a snapshot of the rail", e.Kind, ok, err, len(e.Orders))
+	}
+	if _, ok, _ := sub.TryNext(); ok {
+		t.Error("more than one snapshot")
+	}
+	if n := sub.Overflows(); n != 0 {
+		t.Errorf("Overflows %d after a resync", n)
+	}
+	sub.Close()
+	sub.Resync() // no effect after Close
+	if _, _, err := sub.TryNext(); err != orders.ErrClosed {
+		t.Errorf("after Close: %v", err)
+	}
+}

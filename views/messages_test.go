@@ -67,14 +67,21 @@ func (p parsed) railSpecs() []string {
 type parsed struct {
 	raw      string
 	partials []*html.Node // <hx-partial>
-	oob      []*html.Node // elements with hx-swap-oob
+	oob      []*html.Node // elements with hx-swap-oob, but the receipt
+	receipt  *html.Node   // the receipt, the last element, or nil
 }
 
 func parse(t *testing.T, c templ.Component) parsed {
 	t.Helper()
 	p := parsed{raw: renderString(t, c)}
-	for _, n := range fragment(t, c) {
+	nodes := fragment(t, c)
+	for i, n := range nodes {
 		switch {
+		case attrOr(n, "id") == ReceiptID:
+			if i != len(nodes)-1 || attrOr(n, "hx-swap-oob") != "true" {
+				t.Errorf("receipt %d of %d, hx-swap-oob %q: want the last element, out of band", i+1, len(nodes), attrOr(n, "hx-swap-oob"))
+			}
+			p.receipt = n
 		case n.Data == "hx-partial":
 			p.partials = append(p.partials, n)
 		case hasAttr(n, "hx-swap-oob"):
@@ -597,5 +604,38 @@ func TestMessageOffline(t *testing.T) {
 	tick.Offline, tick.NewMinute = true, true
 	if parse(t, Message(expo, tick)).oobByID("offline") != nil {
 		t.Error("a new minute's tick sends the offline banner, want it only when the board goes offline or back")
+	}
+}
+
+// TestMessageReceipt checks that every message but a tick ends with the
+// receipt of the event's version, which acks it once htmx has swapped
+// the message in, and that a tick asks for no ack.
+func TestMessageReceipt(t *testing.T) {
+	rail := railFixture()
+	for _, kind := range []orders.EventKind{orders.EventSnapshot, orders.EventPlaced, orders.EventFired, orders.EventBumped, orders.EventCancelled, orders.EventRecalled} {
+		p := parse(t, Message(expo, event(kind, rail[0], rail)))
+		r := p.receipt
+		if r == nil {
+			t.Errorf("%s: no receipt in %q", kind, p.raw)
+			continue
+		}
+		if attrOr(r, "data-version") != "9" || attrOr(r, "hx-vals") != `{"action":"ack","version":9}` || attrOr(r, "hx-trigger") != "load" || !hasAttr(r, "hx-ws:send") || !hasAttr(r, "hidden") {
+			t.Errorf("%s: receipt %q", kind, p.raw[strings.Index(p.raw, "<div id=\"receipt\""):])
+		}
+	}
+	e := event(orders.EventTick, orders.Order{}, rail)
+	e.NewMinute = true
+	if p := parse(t, Message(expo, e)); p.receipt != nil {
+		t.Errorf("a tick asks for an ack: %q", p.raw)
+	}
+	if c, _ := FollowUp(expo, event(orders.EventBumped, rail[0], rail)); c != nil {
+		if p := parse(t, c); p.receipt != nil {
+			t.Errorf("a follow-up asks for an ack: %q", p.raw)
+		}
+	}
+	// The page's placeholder sends nothing.
+	page := renderString(t, Receipt(0))
+	if strings.Contains(page, "hx-ws:send") || !strings.Contains(page, `id="receipt"`) {
+		t.Errorf("placeholder %q", page)
 	}
 }

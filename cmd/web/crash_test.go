@@ -60,7 +60,8 @@ func (b *syncBuffer) String() string {
 
 func startProcess(t *testing.T, bin string, args ...string) *process {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	// As in start, the unseen-ticket alarms are off unless asked for.
+	cmd := exec.Command(bin, append([]string{"-unseen-after", "0"}, args...)...)
 	log := &syncBuffer{}
 	cmd.Stderr = io.MultiWriter(t.Output(), log)
 	out, err := cmd.StdoutPipe()

@@ -7,6 +7,7 @@
 //	web [-addr :8080] [-db ticketrail.db|postgres://user@host:port/db] [-api-token T] [-pairing remote|all|off] [-host NAME]...
 //	    [-allow-origin HOST]... [-max-screens 15000] [-warn-after 5m] [-late-after 8m]
 //	    [-demo=true] [-demo-every 4s] [-demo-max 24] [-demo-orders 0] [-store "Socket Burger"]
+//	    [-unseen-after 10s] [-metrics-addr ADDR]
 //
 // It prints "listening on http://HOST:PORT" once it accepts connections,
 // logs to stderr, and on SIGINT or SIGTERM closes every socket with 1012
@@ -62,6 +63,12 @@ type config struct {
 	screenCap int
 	pairing   handlers.Pairing
 	hosts     []string
+	// unseenAfter is handlers.Options.UnseenAfter; 0 turns the alarms
+	// off.
+	unseenAfter time.Duration
+	// metricsAddr, if set, is where the metrics are served instead of
+	// the main listener's /metrics.
+	metricsAddr string
 }
 
 // DefaultDB is where orders are kept unless -db says otherwise.
@@ -112,8 +119,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 			c.hosts = append(c.hosts, v)
 			return nil
 		})
+	fs.DurationVar(&c.unseenAfter, "unseen-after", handlers.DefaultUnseenAfter,
+		"`time` a screen may take to show what it was sent, or a station with open tickets may go without a screen, before the expo raises the alarm (0: no alarms)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics on this `address` of its own, to anyone who reaches it, instead of on the main listener to the API's callers")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
+	}
+	if c.unseenAfter < 0 {
+		return c, fmt.Errorf("-unseen-after must not be negative, got %v", c.unseenAfter)
 	}
 	if c.warnAfter <= 0 || c.lateAfter <= c.warnAfter {
 		return c, fmt.Errorf("-warn-after (%v) must be positive and less than -late-after (%v)", c.warnAfter, c.lateAfter)
@@ -159,9 +172,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer store.Close()
-	board, err := orders.OpenBoard(ctx, store, orders.BoardConfig{Logger: log})
+	reg, observeStore := newRegistry()
+	board, err := orders.OpenBoard(ctx, store, orders.BoardConfig{Logger: log, ObserveStore: observeStore})
 	if err != nil {
 		return err
+	}
+	unseenAfter := cfg.unseenAfter
+	if unseenAfter == 0 {
+		unseenAfter = -1 // off
 	}
 	log.Info("orders loaded", "db", redactDB(cfg.db), "open", len(board.Open()), "version", board.Version())
 	h := handlers.New(handlers.Options{
@@ -169,7 +187,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter, OriginPatterns: cfg.origins,
 		Limits:  handlers.Limits{MaxScreens: cfg.screenCap},
 		Pairing: cfg.pairing, Hosts: cfg.hosts,
+		UnseenAfter: unseenAfter, Metrics: reg,
 	})
+	metrics := metricsHandler(reg, log)
+	var served http.Handler = withMetrics(h, metrics)
+	if cfg.metricsAddr != "" {
+		msrv, addr, err := serveMetrics(cfg.metricsAddr, metrics, log)
+		if err != nil {
+			return err
+		}
+		defer msrv.Close()
+		log.Info("metrics on their own listener", "url", baseURL(addr)+"/metrics")
+		served = h
+	}
 	if cfg.pairing == handlers.PairOff {
 		log.Warn("pairing is off: anyone who reaches this server can see and change the rail")
 	}
@@ -179,11 +209,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("listen: %w", err)
 	}
 	var fresh freshConns
-	srv := newServer(h, logHandler, fresh.track)
+	srv := newServer(served, logHandler, fresh.track)
 	// Shutdown closes listeners before it calls this.
 	srv.RegisterOnShutdown(fresh.close)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	serving := make(chan error, 1)
+	go func() { serving <- srv.Serve(ln) }()
 	fmt.Fprintf(stdout, "listening on %s\n", baseURL(ln.Addr()))
 
 	var background sync.WaitGroup
@@ -203,7 +233,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	select {
-	case err := <-served:
+	case err := <-serving:
 		stopDemo()
 		background.Wait()
 		return fmt.Errorf("serve: %w", err)

@@ -31,7 +31,9 @@ func start(t *testing.T, args ...string) *server {
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
 	done := make(chan error, 1)
-	args = append([]string{"web", "-addr", "127.0.0.1:0", "-db", ":memory:"}, args...)
+	// The unseen-ticket alarms are off unless a test turns them on: a
+	// test's few screens show no station's tickets.
+	args = append([]string{"web", "-addr", "127.0.0.1:0", "-db", ":memory:", "-unseen-after", "0"}, args...)
 	go func() {
 		err := run(ctx, args, func(string) string { return "" }, w, t.Output())
 		w.Close()

@@ -145,6 +145,7 @@ type MemoryStore struct {
 	lastScreen int64
 	log        []Entry // log[v-1] is version v
 	pairings   []Pairing
+	reports    map[string]InstanceReport // see Roster
 	// notReady, if not nil, is what Ready answers (see SetReady).
 	notReady error
 }

@@ -73,6 +73,7 @@ func Run(t *testing.T, h Harness) {
 		{"Screens", testScreens},
 		{"AddScreenInvalid", testAddScreenInvalid},
 		{"Pairings", testPairings},
+		{"Roster", testRoster},
 		{"BoardHistory", testBoardHistory},
 		{"Reopen", testReopen},
 		{"ReopenBoard", testReopenBoard},

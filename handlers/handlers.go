@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,6 +102,11 @@ type Options struct {
 	// the alarms off. Only sockets whose URL has acks=1, as the rail's
 	// own pages ask, are held to it.
 	UnseenAfter time.Duration
+	// Instance names this instance of the server on the fleet page, and
+	// among the instances that share a store (see orders.Roster), where
+	// each must have a name of its own. Default: the host's name and the
+	// process's ID.
+	Instance string
 	// Metrics, if set, is where the handler registers its Prometheus
 	// series: screens, messages and bytes sent, renders, catch-ups,
 	// sockets closed by reason, ack lag, alarms, API requests, the rail's
@@ -152,6 +159,9 @@ func New(opts Options) *Handler {
 	if opts.LateAfter <= 0 {
 		opts.LateAfter = DefaultLateAfter
 	}
+	if opts.Instance == "" {
+		opts.Instance = defaultInstance()
+	}
 	if opts.UnseenAfter == 0 {
 		opts.UnseenAfter = DefaultUnseenAfter
 	}
@@ -181,8 +191,9 @@ func New(opts Options) *Handler {
 	}
 	h.watch = &watch{
 		after: max(opts.UnseenAfter, 0), now: opts.Board.Now, board: opts.Board, sockets: h.sockets,
-		look: h.look, metrics: h.metrics, log: opts.Logger,
+		look: h.look, metrics: h.metrics, log: opts.Logger, instance: opts.Instance,
 	}
+	h.watch.roster, _ = opts.Board.Store().(orders.Roster)
 	h.sockets.emptied = h.watch.allClosed
 	h.mux = h.routes()
 	if opts.Metrics != nil {
@@ -190,6 +201,15 @@ func New(opts Options) *Handler {
 		h.countEvents()
 	}
 	return h
+}
+
+// defaultInstance is Options.Instance's default: host and process ID.
+func defaultInstance() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	return host + " pid " + strconv.Itoa(os.Getpid())
 }
 
 // countEvents counts the rail's changes for the metrics, as the board

@@ -15,6 +15,7 @@ func (h *Handler) routes() *http.ServeMux {
 		writers: newWriters(h.opts.PingEvery), watch: h.watch, metrics: h.metrics,
 	}
 	h.watch.writers = socket.writers
+	fl := &fleet{door: d, sockets: h.sockets, watch: h.watch, look: h.look, log: log}
 	screens := &screenAdmin{door: d, board: board, pairing: h.pairing, sockets: h.sockets, look: h.look, log: log}
 
 	mux := http.NewServeMux()
@@ -28,6 +29,8 @@ func (h *Handler) routes() *http.ServeMux {
 	mux.Handle("POST /recall", og.crossSiteSafe(d.kitchen(handlePageAction(board, log))))
 	mux.Handle("GET /pair", handlePairingPoll(d, h.pairing))
 	mux.Handle("GET /screens", screens.handlePage())
+	mux.Handle("GET /fleet", fl.handlePage())
+	mux.Handle("GET /fleet/cards", fl.handleCards())
 	mux.Handle("POST /screens", og.crossSiteSafe(screens.handleAction()))
 	mux.Handle("POST /screens/{id}/revoke", og.crossSiteSafe(screens.handleAction()))
 	mux.Handle("OPTIONS /orders/", og.cors("POST", nil))

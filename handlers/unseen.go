@@ -52,6 +52,14 @@ type watch struct {
 	// idle wakes the loop when the last socket has closed, so that it
 	// ends at once.
 	idle chan struct{}
+
+	// On a shared store (roster not nil), this instance's name, when it
+	// last reported, and the other instances as last read (see share).
+	roster   orders.Roster
+	instance string
+	reported time.Time
+	peers    []peer
+	peersAt  time.Time
 }
 
 // checkEvery is how often the watch looks at the screens: often enough
@@ -104,14 +112,17 @@ func (w *watch) allClosed() {
 	}
 }
 
-// check raises and clears alarms as the screens are at now. It reports
-// false, and stops counting as running, once no socket is open.
+// check raises and clears alarms as the screens are at now: this
+// instance's and, on a shared store, the other instances' as they
+// reported them. It reports false, and stops counting as running, once no
+// socket is open.
 func (w *watch) check(now time.Time) bool {
 	socks := w.sockets.all()
 	if len(socks) == 0 {
 		w.mu.Lock()
 		w.running = false
 		w.mu.Unlock()
+		w.share(now, nil, nil, true) // no screens here any more
 		w.publish(nil)
 		return false
 	}
@@ -123,8 +134,14 @@ func (w *watch) check(now time.Time) bool {
 			alarms = append(alarms, a)
 		}
 	}
-	alarms = append(alarms, w.noScreens(present, now)...)
-	w.publish(alarms)
+	shown := alarms
+	for _, p := range w.share(now, socks, alarms, false) {
+		for _, sc := range p.report.Screens {
+			present[sc.Station] = true
+		}
+		shown = append(shown, p.report.Alarms...)
+	}
+	w.publish(append(shown, w.noScreens(present, now)...))
 	return true
 }
 

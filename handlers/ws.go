@@ -1,15 +1,15 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
-	"cmp"
 	"log/slog"
 	"maps"
-	"slices"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 	"unicode/utf8"

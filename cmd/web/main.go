@@ -69,6 +69,9 @@ type config struct {
 	// metricsAddr, if set, is where the metrics are served instead of
 	// the main listener's /metrics.
 	metricsAddr string
+	// instance names this instance (handlers.Options.Instance); empty:
+	// the host's name and the port.
+	instance string
 }
 
 // DefaultDB is where orders are kept unless -db says otherwise.
@@ -121,6 +124,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		})
 	fs.DurationVar(&c.unseenAfter, "unseen-after", handlers.DefaultUnseenAfter,
 		"`time` a screen may take to show what it was sent, or a station with open tickets may go without a screen, before the expo raises the alarm (0: no alarms)")
+	fs.StringVar(&c.instance, "instance", "", "`name` of this instance on the fleet page; instances sharing a database need names of their own (default: the host's name and the port)")
 	fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics on this `address` of its own, to anyone who reaches it, instead of on the main listener to the API's callers")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
@@ -182,12 +186,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		unseenAfter = -1 // off
 	}
 	log.Info("orders loaded", "db", redactDB(cfg.db), "open", len(board.Open()), "version", board.Version())
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close() // Serve closes it too; this covers the errors before
+	instance := cfg.instance
+	if instance == "" {
+		instance = defaultInstance(ln.Addr())
+	}
 	h := handlers.New(handlers.Options{
 		Board: board, Logger: log, Store: cfg.store, APIToken: cfg.apiToken,
 		WarnAfter: cfg.warnAfter, LateAfter: cfg.lateAfter, OriginPatterns: cfg.origins,
 		Limits:  handlers.Limits{MaxScreens: cfg.screenCap},
 		Pairing: cfg.pairing, Hosts: cfg.hosts,
-		UnseenAfter: unseenAfter, Metrics: reg,
+		UnseenAfter: unseenAfter, Metrics: reg, Instance: instance,
 	})
 	metrics := metricsHandler(reg, log)
 	var served http.Handler = withMetrics(h, metrics)
@@ -204,10 +217,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		log.Warn("pairing is off: anyone who reaches this server can see and change the rail")
 	}
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	var fresh freshConns
 	srv := newServer(served, logHandler, fresh.track)
 	// Shutdown closes listeners before it calls this.
@@ -256,6 +265,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// defaultInstance is the instance's name unless -instance says: the
+// host's name and the port it listens on.
+func defaultInstance(addr net.Addr) string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	_, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return host
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // baseURL is the URL at which a listener on addr is reached: an unspecified

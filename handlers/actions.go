@@ -153,8 +153,18 @@ func numberText(raw json.RawMessage) (string, error) {
 	return text, nil
 }
 
-// act does a on board.
-func act(ctx context.Context, board *orders.Board, a action) (orders.Order, error) {
+// act does a on board, asked for through via (socket, form or api), and
+// logs it once done: who, what, which order.
+func act(ctx context.Context, board *orders.Board, log *slog.Logger, via string, a action) (orders.Order, error) {
+	o, err := do(ctx, board, a)
+	if err == nil {
+		log.Info("action", "by", orders.ActorFrom(ctx), "action", a.name, "order", a.id, "number", o.Number, "station", a.station, "item", a.item, "via", via)
+	}
+	return o, err
+}
+
+// do does a on board.
+func do(ctx context.Context, board *orders.Board, a action) (orders.Order, error) {
 	switch a.name {
 	case actionFire:
 		return board.Fire(ctx, a.id)
@@ -199,7 +209,7 @@ func handlePageAction(board *orders.Board, log *slog.Logger) http.Handler {
 			a, err = newAction(r.PathValue("action"), r.PathValue("id"), r.FormValue("station"))
 		}
 		if err == nil {
-			_, err = act(r.Context(), board, a)
+			_, err = act(r.Context(), board, log, "form", a)
 		}
 		switch {
 		case err != nil:

@@ -79,6 +79,7 @@ func handleCreateOrder(board *orders.Board, log *slog.Logger) http.Handler {
 		status := http.StatusOK
 		if created {
 			status = http.StatusCreated
+			log.Info("order placed", "by", orders.ActorFrom(r.Context()), "order", o.ID, "number", o.Number, "source_id", o.SourceID, "via", "api")
 		}
 		writeJSON(w, status, o)
 	})
@@ -95,7 +96,7 @@ func handleOrderAction(board *orders.Board, log *slog.Logger) http.Handler {
 		}
 		var o orders.Order
 		if err == nil {
-			o, err = act(r.Context(), board, a)
+			o, err = act(r.Context(), board, log, "api", a)
 		}
 		if err != nil {
 			writeAPIError(w, r, log, err, noSuchOrder)
@@ -119,7 +120,7 @@ func handleItemAction(board *orders.Board, log *slog.Logger) http.Handler {
 		}
 		var o orders.Order
 		if err == nil {
-			o, err = act(r.Context(), board, a)
+			o, err = act(r.Context(), board, log, "api", a)
 		}
 		if err != nil {
 			writeAPIError(w, r, log, err, noSuchItem)

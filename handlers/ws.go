@@ -195,9 +195,8 @@ func (s *socketServer) readLoop(ctx context.Context, sock *screenSocket, viewOnl
 			}
 			continue
 		}
-		switch o, err := act(ctx, s.board, a); {
+		switch _, err := act(ctx, s.board, s.log, "socket", a); {
 		case err == nil:
-			s.log.Info("action", "by", orders.ActorFrom(ctx), "action", a.name, "order", a.id, "number", o.Number, "station", a.station, "socket", sock.info.id)
 		case errors.Is(err, orders.ErrNotFound), errors.Is(err, orders.ErrConflict):
 			// Normal when two screens race: the board's events already
 			// show both screens the truth.

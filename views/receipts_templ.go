@@ -368,9 +368,9 @@ func unseenPanel(alarms []Alarm, oob bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var13 string
-				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(" · " + openTickets(a.Open) + " · since " + a.Since.Format("15:04:05"))
+				templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs("· " + openTickets(a.Open) + " · since " + a.Since.Format("15:04:05"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/receipts.templ`, Line: 85, Col: 80}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/receipts.templ`, Line: 85, Col: 79}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 				if templ_7745c5c3_Err != nil {
@@ -395,9 +395,9 @@ func unseenPanel(alarms []Alarm, oob bool) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var15 string
-				templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs(" (" + screenView(a.Station) + ") has not shown " + alarmWhat(a) + " · since " + a.Since.Format("15:04:05"))
+				templ_7745c5c3_Var15, templ_7745c5c3_Err = templ.JoinStringErrs("(" + screenView(a.Station) + ") has not shown " + alarmWhat(a) + " · since " + a.Since.Format("15:04:05"))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/receipts.templ`, Line: 88, Col: 116}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/receipts.templ`, Line: 88, Col: 115}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var15))
 				if templ_7745c5c3_Err != nil {

@@ -26,8 +26,9 @@ const amberAfter = time.Second
 // data returns what the fleet page shows at now.
 func (fl *fleet) data(now time.Time) views.FleetData {
 	alarms, _, _ := fl.watch.current()
-	self := views.FleetInstance{Name: fl.watch.instance, Self: true}
-	for _, s := range fl.sockets.all() {
+	socks := fl.sockets.all()
+	self := views.FleetInstance{Name: fl.watch.instance, Self: true, Total: len(socks)}
+	for _, s := range socks[:min(len(socks), maxCards)] {
 		self.Screens = append(self.Screens, fl.watch.card(s, now))
 	}
 	d := views.FleetData{Now: now, Instances: []views.FleetInstance{self}, Alarms: alarms}

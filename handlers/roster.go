@@ -17,9 +17,17 @@ const (
 	reportFresh = 3 * reportEvery
 )
 
+// maxCards is how many screens of an instance the fleet page shows, and
+// an instance reports, at most; the stations they serve are all told.
+const maxCards = 200
+
 // instanceReport is what an instance reports of itself on the roster.
 type instanceReport struct {
+	// Screens are its first maxCards screens, of Total.
 	Screens []views.FleetScreen `json:"screens"`
+	Total   int                 `json:"total"`
+	// Stations are the stations its screens serve ("" for the expo).
+	Stations []orders.Station `json:"stations"`
 	// Alarms are its screens' alarms; each instance works out the
 	// stations without a screen for itself, from every report.
 	Alarms []views.Alarm `json:"alarms"`
@@ -49,9 +57,16 @@ func (w *watch) share(now time.Time, socks []*screenSocket, alarms []views.Alarm
 	if !due {
 		return peers
 	}
-	rep := instanceReport{Alarms: alarms}
-	for _, s := range socks {
-		rep.Screens = append(rep.Screens, w.card(s, now))
+	rep := instanceReport{Alarms: alarms[:min(len(alarms), maxCards)], Total: len(socks)}
+	seen := make(map[orders.Station]bool)
+	for i, s := range socks {
+		if i < maxCards {
+			rep.Screens = append(rep.Screens, w.card(s, now))
+		}
+		if st := s.info.kind.station; !seen[st] {
+			seen[st] = true
+			rep.Stations = append(rep.Stations, st)
+		}
 	}
 	data, err := json.Marshal(rep)
 	if err != nil {
@@ -110,7 +125,7 @@ func (w *watch) others(now time.Time) []views.FleetInstance {
 	}
 	var out []views.FleetInstance
 	for _, p := range peers {
-		out = append(out, views.FleetInstance{Name: p.name, ReportedAt: p.at, Screens: p.report.Screens})
+		out = append(out, views.FleetInstance{Name: p.name, ReportedAt: p.at, Screens: p.report.Screens, Total: p.report.Total})
 	}
 	return out
 }

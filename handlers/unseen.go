@@ -136,8 +136,8 @@ func (w *watch) check(now time.Time) bool {
 	}
 	shown := alarms
 	for _, p := range w.share(now, socks, alarms, false) {
-		for _, sc := range p.report.Screens {
-			present[sc.Station] = true
+		for _, st := range p.report.Stations {
+			present[st] = true
 		}
 		shown = append(shown, p.report.Alarms...)
 	}

@@ -125,7 +125,7 @@ func decodeAction(data []byte) (action, error) {
 var ackPrefix = []byte(`{"action":"ack",`)
 
 // decodeAck reads an ack, {"action": "ack", "version": 12, "headers":
-// {...}}, as a screen's receipt form sends it (see views.Receipt), and
+// {...}}, as a screen's receipt sends it (see views.Message), and
 // reports false for any other message.
 func decodeAck(data []byte) (uint64, bool) {
 	if !bytes.HasPrefix(data, ackPrefix) {

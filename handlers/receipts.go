@@ -8,7 +8,7 @@ import (
 )
 
 // receipts is what one socket's screen was sent and what it has shown, as
-// its acks tell (see views.Receipt): every message but a tick ends with a
+// its acks tell (see views.Message): every message but a tick ends with a
 // form that, once htmx has swapped the message in, sends back the version
 // the screen now shows. Acks never touch the store and publish nothing.
 type receipts struct {

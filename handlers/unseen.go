@@ -65,14 +65,17 @@ type watch struct {
 // checkEvery is how often the watch looks at the screens: often enough
 // that an alarm is raised within a second or so of being due.
 func (w *watch) checkEvery() time.Duration {
+	if w.after <= 0 {
+		return time.Second // only to report to the other instances
+	}
 	return min(max(w.after/5, 50*time.Millisecond), time.Second)
 }
 
 // begin starts the watch's loop unless it runs; it runs while sockets are
 // open.
 func (w *watch) begin() {
-	if w.after <= 0 {
-		return
+	if w.after <= 0 && w.roster == nil {
+		return // no alarms, and no other instance to tell
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -148,7 +151,7 @@ func (w *watch) check(now time.Time) bool {
 // checkSocket looks at one socket's receipts at now: it raises the alarm,
 // resyncs or closes the socket, or clears its resync once it caught up.
 func (w *watch) checkSocket(s *screenSocket, now time.Time) (views.Alarm, bool) {
-	if !s.info.acks {
+	if !s.info.acks || w.after <= 0 {
 		return views.Alarm{}, false
 	}
 	st := s.rec.state()
@@ -182,6 +185,9 @@ func (w *watch) checkSocket(s *screenSocket, now time.Time) (views.Alarm, bool) 
 // noScreens returns the alarms of the stations with open tickets and no
 // screen connected (present) for at least after.
 func (w *watch) noScreens(present map[orders.Station]bool, now time.Time) []views.Alarm {
+	if w.after <= 0 {
+		return nil
+	}
 	open := make(map[orders.Station]int)
 	for _, o := range w.board.Open() {
 		for _, st := range orders.Stations() {

@@ -52,7 +52,7 @@ import (
 //     and the page's clocks run on from there by themselves.
 //
 // Every message but a tick ends with the receipt of e.Version, out of
-// band (see Receipt): once htmx has swapped the message in, the screen
+// band (see receipt): once htmx has swapped the message in, the screen
 // sends {"action": "ack", "version": e.Version} back over the socket.
 //
 // Only a snapshot sends the all-day panel (<aside id="all-day">) and the
@@ -319,7 +319,7 @@ func message(s Screen, e orders.Event, p plan) templ.Component {
 			}
 		}
 		if p.receipt {
-			templ_7745c5c3_Err = receipt(e.Version, true).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = receipt(e.Version).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

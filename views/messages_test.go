@@ -633,8 +633,14 @@ func TestMessageReceipt(t *testing.T) {
 			t.Errorf("a follow-up asks for an ack: %q", p.raw)
 		}
 	}
+	// The rail's first version, before any change, is acked too.
+	e = event(orders.EventSnapshot, orders.Order{}, nil)
+	e.Version = 0
+	if r := parse(t, Message(expo, e)).receipt; r == nil || attrOr(r, "hx-vals") != `{"action":"ack","version":0}` || !hasAttr(r, "hx-ws:send") {
+		t.Errorf("the snapshot of version 0 has no ack: %v", r)
+	}
 	// The page's placeholder sends nothing.
-	page := renderString(t, Receipt(0))
+	page := renderString(t, ReceiptPlaceholder())
 	if strings.Contains(page, "hx-ws:send") || !strings.Contains(page, `id="receipt"`) {
 		t.Errorf("placeholder %q", page)
 	}

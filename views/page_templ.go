@@ -75,7 +75,7 @@ type Sounds struct {
 // screens, the sound control, a Recall button (the last bumped or voided
 // order) and the recall panel; the all-day panel; the rail; a connection
 // banner and an offline banner; on the expo, the unseen-ticket alarms
-// (UnseenPanel); the bump-bar keys; the receipt form (Receipt); and the
+// (UnseenPanel); the bump-bar keys; the receipt placeholder (ReceiptPlaceholder); and the
 // page's script (railScript).
 //
 // The <body> connects to p.WSURL (hx-ws:connect). It has hx-swap="none", so
@@ -373,7 +373,7 @@ func Page(p PageData) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = receipt(0, false).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = ReceiptPlaceholder().Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

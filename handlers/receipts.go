@@ -32,26 +32,32 @@ type owed struct {
 	sentAt  time.Time
 	// since is when what it shows happened: the event's time.
 	since time.Time
-	// order is the ticket the event is about; zero for a snapshot.
-	order orders.Order
+	// order and number are the ticket the event is about; 0 for a
+	// snapshot.
+	order  int64
+	number int
 }
 
 // maxOwed bounds what a socket keeps of the messages its screen has not
 // acked: a screen that stopped acking is in alarm by its oldest.
 const maxOwed = 64
 
-// sentEvent notes that the message of e went to the screen at at.
-func (r *receipts) sentEvent(e orders.Event, at time.Time) {
+// sentEvent notes that the message of e went to the screen at at; what it
+// owes is kept only if it is held to its receipts (held).
+func (r *receipts) sentEvent(e orders.Event, at time.Time, held bool) {
 	if e.Kind == orders.EventTick {
 		return // ticks carry no receipt
 	}
-	o := owed{version: e.Version, sentAt: at, since: e.Now, order: e.Order}
+	o := owed{version: e.Version, sentAt: at, since: e.Now, order: e.Order.ID, number: e.Order.Number}
 	if e.Kind == orders.EventSnapshot {
-		o.order = orders.Order{}
+		o.order, o.number = 0, 0
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.sent, r.sentAt = e.Version, at
+	if !held {
+		return
+	}
 	if len(r.owed) == maxOwed {
 		r.owed[maxOwed-1] = o
 		return

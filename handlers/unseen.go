@@ -163,7 +163,7 @@ func (w *watch) checkSocket(s *screenSocket, now time.Time) (views.Alarm, bool) 
 		}
 		return views.Alarm{}, false
 	}
-	a := views.Alarm{Screen: s.info.name, Station: s.info.kind.station, Ticket: st.oldest.order.Number, OrderID: st.oldest.order.ID, Since: st.oldest.sentAt}
+	a := views.Alarm{Screen: s.info.name, Station: s.info.kind.station, Ticket: st.oldest.number, OrderID: st.oldest.order, Since: st.oldest.sentAt}
 	switch {
 	case st.resyncAt.IsZero():
 		s.rec.markResync(now)

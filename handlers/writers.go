@@ -366,7 +366,7 @@ func sendWaiting(s *screenSocket, now time.Time) (batch, error) {
 			w.send(fr.wire)
 			written += len(fr.wire)
 			s.sentMessage(len(fr.wire))
-			s.rec.sentEvent(e, s.clock())
+			s.rec.sentEvent(e, s.clock(), s.info.acks)
 			if e.Kind == orders.EventSnapshot {
 				s.snapshots.Add(1)
 			}

@@ -81,7 +81,9 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !sock.info.mini {
 		s.log.Info("screen connected", append(sock.info.logAttrs(), "remote", sock.info.remote, "acks", sock.info.acks)...)
 	}
-	s.metrics.opened(k)
+	if !sock.info.mini {
+		s.metrics.opened(k)
+	}
 	s.watch.begin()
 	go func() {
 		defer release()
@@ -89,7 +91,9 @@ func (s *socketServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer drop()
 		err := s.serveSocket(ctx, sock, k.viewOnly)
 		reason := endReason(sock.closing.Load(), err)
-		s.metrics.closed(k, reason)
+		if !sock.info.mini {
+			s.metrics.closed(k, reason)
+		}
 		attrs := append(sock.info.logAttrs(), "reason", string(reason), "after", s.board.Now().Sub(sock.info.since).Round(time.Millisecond),
 			"messages", sock.messages.Load(), "bytes", sock.bytes.Load(), "snapshots", sock.snapshots.Load(), "applied", sock.rec.state().applied)
 		switch {

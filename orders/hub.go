@@ -205,14 +205,7 @@ func (s *Subscription) push(e *Event) {
 		s.n++
 	}
 	s.mu.Unlock()
-	if s.notify != nil {
-		s.notify()
-		return
-	}
-	select {
-	case s.ready <- struct{}{}:
-	default:
-	}
+	s.wake()
 }
 
 // Next returns the next event for this subscriber, waiting until there is
@@ -303,6 +296,19 @@ func (s *Subscription) Overflows() int {
 	return s.overflows
 }
 
+// wake tells the subscriber that it has an event to read: it calls its
+// notify, or wakes a pending Next.
+func (s *Subscription) wake() {
+	if s.notify != nil {
+		s.notify()
+		return
+	}
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
 // Resync makes the subscriber's next event a fresh snapshot, as if it had
 // fallen behind (without counting an overflow): the events it has queued
 // are dropped, as the snapshot shows them. It is for a subscriber whose
@@ -316,14 +322,7 @@ func (s *Subscription) Resync() {
 	s.drop()
 	s.stale, s.resync = true, true
 	s.mu.Unlock()
-	if s.notify != nil {
-		s.notify()
-		return
-	}
-	select {
-	case s.ready <- struct{}{}:
-	default:
-	}
+	s.wake()
 }
 
 // Close unregisters the subscription and wakes a pending Next. It is safe

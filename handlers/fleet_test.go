@@ -63,7 +63,8 @@ func newFleetInstance(t *testing.T, store orders.Store, clk *fleetClock, name st
 // goroutine of its own, and acks what it is sent while acking is on.
 type fleetSocket struct {
 	c    *websocket.Conn
-	msgs chan string
+	msgs chan string // closed when the socket ends, after err is set
+	err  error       // why it ended
 	mu   sync.Mutex
 	acks bool
 }
@@ -84,6 +85,7 @@ func dialFleet(t *testing.T, base, query string, acks bool) *fleetSocket {
 		for {
 			_, data, err := c.Read(context.Background())
 			if err != nil {
+				fs.err = err
 				return
 			}
 			msg := string(data)

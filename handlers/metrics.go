@@ -142,6 +142,7 @@ func (m *metrics) event(kind orders.EventKind) { m.events.WithLabelValues(string
 // apiRoute counts and times the requests of one API route.
 func (m *metrics) apiRoute(route string, next http.Handler) http.Handler {
 	l := prometheus.Labels{"route": route}
+	m.apiTime.With(l) // present, at 0, before the first request
 	return promhttp.InstrumentHandlerCounter(m.api.MustCurryWith(l),
 		promhttp.InstrumentHandlerDuration(m.apiTime.MustCurryWith(l), next))
 }

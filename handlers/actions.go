@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/ticketrail/ticketrail/orders"
@@ -121,24 +122,30 @@ func decodeAction(data []byte) (action, error) {
 	return newAction(m.Action, id, m.Station)
 }
 
-// ackPrefix starts every ack as hx-ws sends it: its hx-vals come first.
-var ackPrefix = []byte(`{"action":"ack",`)
+// ackPrefix starts every ack as hx-ws sends it: the receipt's hx-vals
+// come first, in their order, then the headers hx-ws adds.
+var ackPrefix = []byte(`{"action":"ack","version":`)
 
-// decodeAck reads an ack, {"action": "ack", "version": 12, "headers":
-// {...}}, as a screen's receipt sends it (see views.Message), and
-// reports false for any other message.
+// decodeAck reads an ack, {"action":"ack","version":12,"headers":{...}},
+// as a screen's receipt sends it (see views.Message), and reports false
+// for any other message. An ack comes with every message a screen shows,
+// so it is read without a JSON decoder: the prefix, the version's digits,
+// and a comma or the end of the object; what follows, the headers, is not
+// needed.
 func decodeAck(data []byte) (uint64, bool) {
-	if !bytes.HasPrefix(data, ackPrefix) {
+	rest, ok := bytes.CutPrefix(data, ackPrefix)
+	if !ok {
 		return 0, false
 	}
-	var m struct {
-		Action  string `json:"action"`
-		Version uint64 `json:"version"`
+	n := 0
+	for n < len(rest) && n < 20 && rest[n] >= '0' && rest[n] <= '9' {
+		n++
 	}
-	if err := json.Unmarshal(data, &m); err != nil || m.Action != "ack" {
+	if n == 0 || n == len(rest) || rest[n] != ',' && rest[n] != '}' || n > 1 && rest[0] == '0' {
 		return 0, false
 	}
-	return m.Version, true
+	v, err := strconv.ParseUint(string(rest[:n]), 10, 64)
+	return v, err == nil
 }
 
 // numberText returns the text of a JSON number, or of a JSON string, for

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -155,11 +156,17 @@ func (s *socketServer) readLoop(ctx context.Context, sock *screenSocket, viewOnl
 			s.log.Debug("socket messages ignored: the screen is view-only", "count", n)
 		}
 	}()
+	var buf *bytes.Buffer
 	for {
-		typ, data, err := c.Read(ctx)
+		if buf != nil {
+			readBuffers.Put(buf) // handled: let it go before waiting again
+		}
+		typ, b, err := readMessage(ctx, c)
 		if err != nil {
 			return err
 		}
+		buf = b
+		data := buf.Bytes()
 		switch {
 		case typ != websocket.MessageText:
 			sock.closing.CompareAndSwap(nil, &reasonBadMessage)
@@ -212,6 +219,28 @@ func (s *socketServer) readLoop(ctx context.Context, sock *screenSocket, viewOnl
 			s.log.Error("socket action failed", "action", a.name, "id", a.id, "err", err)
 		}
 	}
+}
+
+// readBuffers are the buffers sockets read messages into. A message is
+// read whole, handled and its buffer let go before the next is awaited,
+// so that an open socket holds none while it waits: a screen acks every
+// message it is sent.
+var readBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readMessage reads c's next message into a buffer of readBuffers, within
+// c's read limit.
+func readMessage(ctx context.Context, c *websocket.Conn) (websocket.MessageType, *bytes.Buffer, error) {
+	typ, r, err := c.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := readBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		readBuffers.Put(buf)
+		return 0, nil, err
+	}
+	return typ, buf, nil
 }
 
 // expectedClose reports whether err is an ordinary end of a socket: the

@@ -332,7 +332,7 @@ func (c *comparison) capture(ctx context.Context) (baseline.Messages, error) {
 	defer cancel()
 	client := t.client(netip.Addr{})
 	defer client.CloseIdleConnections()
-	conn, _, err := websocket.Dial(ctx, t.wsURL(expo), &websocket.DialOptions{HTTPClient: client, CompressionMode: websocket.CompressionDisabled})
+	conn, _, err := websocket.Dial(ctx, t.wsURL(expo, false), &websocket.DialOptions{HTTPClient: client, CompressionMode: websocket.CompressionDisabled})
 	if err != nil {
 		return m, fmt.Errorf("capture: %w", err)
 	}

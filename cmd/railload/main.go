@@ -145,6 +145,8 @@ type config struct {
 	// dbPID, when set, is the database server's main process: the CPU
 	// time of it and its children is measured apart (see clusterCPU).
 	dbPID int
+	// acks: the screens ack what they are sent, as the rail's pages do.
+	acks bool
 }
 
 // urls are the URLs of every instance the run loads: url, then others.
@@ -168,6 +170,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.inproc, "inproc", false, fmt.Sprintf("run the workers in this process (at most %d screens)", maxScreensPerWorker))
 	fs.BoolVar(&c.spread, "spread", true, "spread connections over source addresses 127.0.0.2, 127.0.0.3, ... (IPv4 loopback servers)")
 	fs.IntVar(&c.parallel, "dial-parallel", 64, "connections each worker opens at once")
+	fs.BoolVar(&c.acks, "acks", true, "screens ask to be held to their receipts and ack every message, as the rail's pages do")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
 	}
@@ -229,6 +232,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if isInstances(args) {
 		return instances(ctx, args, stdout, stderr)
+	}
+	if isAcksCompare(args) {
+		return acksCompare(ctx, args, stdout, stderr)
 	}
 	cfg, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -304,14 +310,14 @@ func load(ctx context.Context, cfg config, t *target, logw io.Writer, sum *summa
 	for i := range cfg.workers {
 		first, last := i*cfg.screens/cfg.workers, (i+1)*cfg.screens/cfg.workers
 		wc := workerConfig{URL: urls[i%len(urls)], First: first, Screens: last - first, Views: cfg.views,
-			Spread: cfg.spread, Parallel: cfg.parallel, Wait: cfg.wait, Deadline: deadline}
+			Spread: cfg.spread, Parallel: cfg.parallel, Wait: cfg.wait, Deadline: deadline, Acks: cfg.acks}
 		w, err := startWorker(ctx, i, cfg, wc, deadline.Add(closeGrace), logw)
 		if err != nil {
 			return err
 		}
 		workers = append(workers, w)
 	}
-	to := t.wsURL(expo)
+	to := t.wsURL(expo, false)
 	if len(cfg.others) > 0 {
 		to = fmt.Sprintf("%d instances (%s)", len(urls), strings.Join(urls, " "))
 	}

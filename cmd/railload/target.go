@@ -133,14 +133,20 @@ func (t *target) client(src netip.Addr) *http.Client {
 	}
 }
 
-// wsURL is the socket's URL for a view: "expo" (everything) or a station.
-func (t *target) wsURL(view string) string {
+// wsURL is the socket's URL for a view: "expo" (everything) or a station;
+// with acks, held to its receipts (acks=1), as the rail's pages ask.
+func (t *target) wsURL(view string, acks bool) string {
 	u := *t.base
 	u.Scheme = map[string]string{"http": "ws", "https": "wss"}[u.Scheme]
 	u.Path += "/ws"
+	q := url.Values{}
 	if view != expo {
-		u.RawQuery = url.Values{"station": {view}}.Encode()
+		q.Set("station", view)
 	}
+	if acks {
+		q.Set("acks", "1")
+	}
+	u.RawQuery = q.Encode()
 	return u.String()
 }
 

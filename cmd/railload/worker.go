@@ -47,6 +47,9 @@ type workerConfig struct {
 	Parallel int           `json:"parallel"`
 	Wait     time.Duration `json:"wait"`
 	Deadline time.Time     `json:"deadline"`
+	// Acks: the screens ask to be held to their receipts and ack each
+	// message that carries one, as the rail's pages do.
+	Acks bool `json:"acks"`
 }
 
 // command is what the parent sends a worker after its config, one JSON
@@ -100,6 +103,7 @@ type report struct {
 // screen is one open socket and what it has received.
 type screen struct {
 	conn  *websocket.Conn
+	acks  bool // ack each message's receipt (workerConfig.Acks)
 	snap  chan struct{} // closed at the first message
 	ended chan struct{} // closed when reading stops
 	msgs  atomic.Int64
@@ -138,6 +142,14 @@ func (s *screen) read() {
 		}
 		data := buf.Bytes()
 		now := time.Now().UnixNano()
+		if s.acks {
+			if ack := ackFor(data); ack != nil {
+				// As a page does once htmx has swapped the message in.
+				if err := s.conn.Write(context.Background(), websocket.MessageText, ack); err != nil {
+					return
+				}
+			}
+		}
 		s.msgs.Add(1)
 		s.bytes.Add(int64(len(data)))
 		if first {
@@ -155,6 +167,32 @@ func (s *screen) read() {
 		}
 		s.mu.Unlock()
 	}
+}
+
+// receiptMarker precedes the version in a message's receipt, its last
+// element: <div id="receipt" ... data-version="12" ...>.
+var receiptMarker = []byte(`data-version="`)
+
+// ackFor returns the ack a page sends for a message once it has swapped it
+// in, as htmx's hx-ws sends it: the receipt's values, then the headers it
+// adds (about 200 bytes in all); nil for a message without a receipt.
+func ackFor(data []byte) []byte {
+	i := bytes.LastIndex(data, receiptMarker)
+	if i < 0 {
+		return nil
+	}
+	v := data[i+len(receiptMarker):]
+	end := bytes.IndexByte(v, '"')
+	if end <= 0 {
+		return nil
+	}
+	if _, err := strconv.ParseUint(string(v[:end]), 10, 64); err != nil {
+		return nil
+	}
+	ack := make([]byte, 0, 256)
+	ack = append(ack, `{"action":"ack","version":`...)
+	ack = append(ack, v[:end]...)
+	return append(ack, `,"headers":{"HX-Request":"true","HX-Source":"div#receipt","HX-Current-URL":"http://127.0.0.1:8080/?station=grill","HX-Target":"receipt"}}`...)
 }
 
 // ticketIDs appends the ids of the tickets in a message (id="ticket-N").
@@ -385,7 +423,7 @@ func connect(ctx context.Context, t *target, cfg workerConfig) (screens []*scree
 			view := cfg.Views[g%len(cfg.Views)]
 			dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 			defer cancel()
-			c, _, err := websocket.Dial(dctx, t.wsURL(view), &websocket.DialOptions{
+			c, _, err := websocket.Dial(dctx, t.wsURL(view, cfg.Acks), &websocket.DialOptions{
 				HTTPClient:      clients[t.sourceAddr(g, cfg.Spread)],
 				CompressionMode: websocket.CompressionDisabled,
 			})
@@ -394,7 +432,7 @@ func connect(ctx context.Context, t *target, cfg workerConfig) (screens []*scree
 				return
 			}
 			c.SetReadLimit(maxMessageBytes)
-			s := &screen{conn: c, snap: make(chan struct{}), ended: make(chan struct{}), seen: map[int64]int64{}}
+			s := &screen{conn: c, acks: cfg.Acks, snap: make(chan struct{}), ended: make(chan struct{}), seen: map[int64]int64{}}
 			mu.Lock()
 			screens = append(screens, s)
 			mu.Unlock()

@@ -103,7 +103,7 @@ type report struct {
 // screen is one open socket and what it has received.
 type screen struct {
 	conn  *websocket.Conn
-	acks  bool // ack each message's receipt (workerConfig.Acks)
+	acks  bool          // ack each message's receipt (workerConfig.Acks)
 	snap  chan struct{} // closed at the first message
 	ended chan struct{} // closed when reading stops
 	msgs  atomic.Int64

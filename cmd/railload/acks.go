@@ -20,11 +20,12 @@ import (
 // acksFlag, anywhere among the arguments, makes railload measure what
 // delivery receipts cost, on this machine, in one sitting:
 //
-//	railload -acks-compare -screens 1000,10000 [-rounds 2] [-orders 100] [-every 100ms] [-web PATH]
+//	railload -acks-compare -screens 1000,10000 [-rounds 2] [-orders 100] [-every 100ms] [-web PATH] [-pin=true]
 //	                       [-wait 10s] [-timeout 5m]
 //
 // It builds the rail (cmd/web) into a temporary directory unless -web
-// names a binary. For each number of screens it runs the load -rounds
+// names a binary. With taskset and two CPUs, the server runs on the first
+// and the load on the others (-pin=false to share). For each number of screens it runs the load -rounds
 // times each way, alternating, each run against a fresh server
 // (-db :memory: -demo=false, the unseen-ticket alarm at its default):
 // once with screens that do not ack, once with screens that ask to be
@@ -45,6 +46,10 @@ type acksConfig struct {
 	wait     time.Duration
 	timeout  time.Duration
 	parallel int
+	pin      bool
+	// srvPin and loadPin prefix the server's and the workers' command
+	// lines when pinned (see planPins).
+	srvPin, loadPin []string
 }
 
 // isAcksCompare reports whether the arguments ask for the acks' runs.
@@ -63,6 +68,7 @@ func parseAcksFlags(args []string, stderr io.Writer) (acksConfig, error) {
 	fs.DurationVar(&c.wait, "wait", 10*time.Second, "how long to wait for snapshots, and for deliveries after the last order")
 	fs.DurationVar(&c.timeout, "timeout", 5*time.Minute, "each run stops after this `duration`")
 	fs.IntVar(&c.parallel, "dial-parallel", 64, "connections each worker opens at once")
+	fs.BoolVar(&c.pin, "pin", true, "run the server on one CPU and the load on the others (needs taskset and two CPUs)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return c, err
 	}
@@ -110,8 +116,10 @@ func acksCompare(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "railload -acks-compare: %s, %d CPU(s), not pinned; %d orders per run, one every %v; %d run(s) each way, alternating, each on a fresh server\n",
-		runtime.Version(), runtime.NumCPU(), cfg.orders, cfg.every, cfg.rounds)
+	var note string
+	cfg.srvPin, cfg.loadPin, _, note = planPins(cfg.pin)
+	fmt.Fprintf(stdout, "railload -acks-compare: %s, %d CPU(s), %s; %d orders per run, one every %v; %d run(s) each way, alternating, each on a fresh server\n",
+		runtime.Version(), runtime.NumCPU(), note, cfg.orders, cfg.every, cfg.rounds)
 	var errs []error
 	n := 0
 	for _, screens := range cfg.screens {
@@ -139,7 +147,8 @@ func acksCompare(ctx context.Context, args []string, stdout, stderr io.Writer) e
 func runAcks(ctx context.Context, cfg acksConfig, web, logPath string, screens int, acks bool, logw io.Writer) ackRun {
 	r := ackRun{acks: acks}
 	fmt.Fprintf(logw, "\nrailload: %d screens, acks %v\n", screens, acks)
-	srv, err := startServer(ctx, "the rail", []string{web, "-addr", "127.0.0.1:0", "-db", ":memory:", "-demo=false", "-max-screens", "-1"}, logPath)
+	argv := append(slices.Clip(cfg.srvPin), web, "-addr", "127.0.0.1:0", "-db", ":memory:", "-demo=false", "-max-screens", "-1")
+	srv, err := startServer(ctx, "the rail", argv, logPath)
 	if err != nil {
 		r.err = err
 		return r
@@ -153,7 +162,7 @@ func runAcks(ctx context.Context, cfg acksConfig, web, logPath string, screens i
 	lc := config{
 		url: srv.url, screens: screens, views: []string{expo}, orders: cfg.orders, every: cfg.every,
 		wait: cfg.wait, timeout: cfg.timeout, pid: srv.pid, spread: true, parallel: cfg.parallel,
-		workers: (screens + maxScreensPerWorker - 1) / maxScreensPerWorker, acks: acks,
+		workers: (screens + maxScreensPerWorker - 1) / maxScreensPerWorker, acks: acks, pin: cfg.loadPin,
 	}
 	sum := &summary{cfg: lc}
 	if sum.srvBefore, err = sampleProcs(lc.pid, nil); err != nil {

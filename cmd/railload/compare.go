@@ -214,29 +214,32 @@ func buildWeb(ctx context.Context, web, dir string, stderr io.Writer) (string, e
 
 // planPins decides where the servers and the load run.
 func (c *comparison) planPins() {
-	c.loadCPUs = runtime.NumCPU()
-	if !c.cfg.pin {
-		c.pinNote = "not pinned (-pin=false)"
-		return
+	c.srvPin, c.loadPin, c.loadCPUs, c.pinNote = planPins(c.cfg.pin)
+}
+
+// planPins returns the commands that pin a server to the first CPU this
+// process may use and the load to the others, how many CPUs the load
+// gets and a note on it; with pin false, or without taskset or two CPUs,
+// nothing is pinned.
+func planPins(pin bool) (srv, load []string, loadCPUs int, note string) {
+	loadCPUs = runtime.NumCPU()
+	if !pin {
+		return nil, nil, loadCPUs, "not pinned (-pin=false)"
 	}
 	taskset, err := exec.LookPath("taskset")
 	if err != nil {
-		c.pinNote = "not pinned (no taskset)"
-		return
+		return nil, nil, loadCPUs, "not pinned (no taskset)"
 	}
 	cpus := allowedCPUs()
 	if len(cpus) < 2 {
-		c.pinNote = "not pinned (fewer than two CPUs)"
-		return
+		return nil, nil, loadCPUs, "not pinned (fewer than two CPUs)"
 	}
 	rest := make([]string, 0, len(cpus)-1)
 	for _, n := range cpus[1:] {
 		rest = append(rest, strconv.Itoa(n))
 	}
-	c.srvPin = []string{taskset, "-c", strconv.Itoa(cpus[0])}
-	c.loadPin = []string{taskset, "-c", strings.Join(rest, ",")}
-	c.loadCPUs = len(rest)
-	c.pinNote = fmt.Sprintf("servers on cpu %d, load workers on cpu %s", cpus[0], strings.Join(rest, ","))
+	return []string{taskset, "-c", strconv.Itoa(cpus[0])}, []string{taskset, "-c", strings.Join(rest, ",")}, len(rest),
+		fmt.Sprintf("servers on cpu %d, load workers on cpu %s", cpus[0], strings.Join(rest, ","))
 }
 
 // allowedCPUs lists the CPUs this process may run on (Cpus_allowed_list

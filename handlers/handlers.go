@@ -1,6 +1,10 @@
 // Package handlers serves the kitchen rail over HTTP: the page, the
 // WebSocket that keeps every screen current, bare HTML fragments for
-// server-side inclusion, the embedded assets and a health check.
+// server-side inclusion, the embedded assets and a health check. Every
+// screen acks what it shows (receipts.go); the watch (unseen.go) raises
+// the expo's unseen-ticket alarms, and the fleet page (fleet.go) shows
+// every connected screen, on every instance of a shared store; the
+// handler registers its Prometheus series where Options.Metrics says.
 //
 // New returns one http.Handler that can be mounted at the root or under any
 // path prefix with http.StripPrefix: every URL it emits is relative.

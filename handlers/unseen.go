@@ -123,6 +123,12 @@ func (w *watch) check(now time.Time) bool {
 	socks := w.sockets.all()
 	if len(socks) == 0 {
 		w.mu.Lock()
+		// A socket that opened since found the loop running, and
+		// started none: look again, under the lock that begin takes.
+		if len(w.sockets.all()) > 0 {
+			w.mu.Unlock()
+			return true
+		}
 		w.running = false
 		w.mu.Unlock()
 		w.share(now, nil, nil, true) // no screens here any more
